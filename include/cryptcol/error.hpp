@@ -1,0 +1,80 @@
+#ifndef CRYPTCOL_ERROR_HPP
+#define CRYPTCOL_ERROR_HPP
+
+// One exception type for everything cryptcol refuses. Messages are built from error codes,
+// counts, identifiers and key versions only: never plaintext, ciphertext or key bytes.
+
+#include <stdexcept>
+#include <string>
+#include <system_error>
+
+namespace cryptcol {
+
+enum class errc {
+  // Envelope parsing (no key involved).
+  bad_part_count = 1,      // text envelope is not exactly <version>:<nonce>:<body>
+  bad_base64,              // illegal character, missing padding or non-canonical bits
+  bad_nonce_length,        // nonce is not 12 bytes
+  short_body,              // ciphertext || tag shorter than the 16-byte tag
+  empty_version,           // version id is empty
+  version_too_long,        // version id longer than max_version_length
+  bad_version_char,        // version id contains ':' or a character outside [A-Za-z0-9._-]
+  // Keys and key rings.
+  unknown_key_version = 20,  // no key with that version in the ring
+  key_disabled,              // the version exists but is disabled
+  no_active_key,             // a ring needs exactly one active key
+  multiple_active_keys,
+  duplicate_key_version,
+  bad_key_length,            // a key is not 32 bytes
+  bad_key_encoding,          // a key is not valid base64
+  key_file_permissions,      // key file readable by group or others
+  key_file_format,           // key file line does not parse
+  key_source_missing,        // no keys found in the environment / file not readable
+  no_legacy_key,             // unversioned legacy value but no legacy key configured
+  no_key_ring,               // process-wide key ring used before one was installed
+  // Decryption and values.
+  authentication_failed = 40,  // GCM tag check failed: wrong key, tampered or swapped value
+  invalid_utf8,                // decrypted bytes (or a plaintext to encrypt) are not UTF-8
+  plaintext_too_long,          // longer than EncryptedString<N> allows
+  null_value,                  // SQL NULL read into a non-optional EncryptedString
+  random_source_failure,
+  // Database and migration.
+  database_error = 60,
+  invalid_identifier,       // table/column name that is not a plain SQL identifier
+  invalid_argument,
+  lock_timeout,             // migrator lock or DDL lock not obtained in time
+  verification_required,    // cut-over/contract/retire refused: no passing verify
+  verification_failed,      // verify found missing or mismatching rows
+  checksum_mismatch,        // an applied step's definition changed
+  key_in_use,               // a key cannot be retired while rows still use it
+  wrong_phase,              // a step run out of order
+  step_failed,
+  irreversible_step,
+};
+
+// Broad classes, e.g. for the command-line tool's exit codes.
+enum class error_class { envelope, key, decrypt, value, database, migration, verification };
+
+const char* to_string(errc code) noexcept;
+error_class class_of(errc code) noexcept;
+const std::error_category& error_category() noexcept;
+std::error_code make_error_code(errc code) noexcept;
+
+class error : public std::runtime_error {
+ public:
+  // `detail` must never contain a protected value; callers pass ids, counts and versions.
+  explicit error(errc code, const std::string& detail = {});
+  errc code() const noexcept { return code_; }
+
+ private:
+  errc code_;
+};
+
+}  // namespace cryptcol
+
+namespace std {
+template <>
+struct is_error_code_enum<cryptcol::errc> : true_type {};
+}  // namespace std
+
+#endif  // CRYPTCOL_ERROR_HPP

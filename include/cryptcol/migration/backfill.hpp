@@ -1,0 +1,57 @@
+#ifndef CRYPTCOL_MIGRATION_BACKFILL_HPP
+#define CRYPTCOL_MIGRATION_BACKFILL_HPP
+
+// Phase 3: encrypt rows written before dual-writing began, while the application keeps
+// writing. Keyset batches over the integer primary key, bounded to the rows present at the
+// start; each batch a short transaction of compare-and-set writes, checkpointed so a killed
+// run resumes; several workers (threads or processes) share one job through the database.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cryptcol/key_ring.hpp"
+#include "cryptcol/migration/column.hpp"
+#include "cryptcol/migration/connection.hpp"
+#include "cryptcol/migration/progress.hpp"
+
+namespace cryptcol::migration {
+
+struct BatchOptions {
+  std::size_t batch_size = 1000;
+  std::chrono::milliseconds delay{0};                 // pause between batches
+  std::optional<std::chrono::milliseconds> target_batch_duration;  // adapts batch_size
+  std::size_t min_batch_size = 50;
+  std::size_t max_batch_size = 20000;
+  unsigned workers = 1;          // threads in this process
+  bool dry_run = false;          // count only, write nothing
+  bool resume = true;            // continue from the stored checkpoint
+  std::string job_name;          // defaults to "<verb>:<table>.<column>"
+  ProgressCallback on_progress;
+  // Ring to encrypt with; defaults to the process-wide default ring.
+  std::shared_ptr<const KeyRing> keys;
+};
+
+struct BatchRunResult {
+  std::uint64_t rows_in_scope = 0;  // rows needing work at the start
+  std::uint64_t rows_written = 0;
+  std::uint64_t rows_already_done = 0;
+  std::uint64_t conflicts = 0;      // lost compare-and-set races, re-read and retried
+  std::uint64_t batches = 0;
+  std::uint64_t reconnects = 0;     // batches retried after a dropped connection
+  std::string key_version;          // version written
+  bool dry_run = false;
+  std::chrono::milliseconds elapsed{0};
+  double rows_per_second() const noexcept {
+    return elapsed.count() > 0 ? rows_written * 1000.0 / elapsed.count() : 0.0;
+  }
+};
+
+BatchRunResult backfill(const SessionFactory& connect, const ColumnSpec& column,
+                        const BatchOptions& options = {});
+
+}  // namespace cryptcol::migration
+
+#endif  // CRYPTCOL_MIGRATION_BACKFILL_HPP
