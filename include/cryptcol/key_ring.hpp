@@ -70,6 +70,7 @@ class KeyRing {
   // Key for the unversioned legacy layout; throws no_legacy_key when none is configured.
   const KeyMaterial& legacy_key() const;
   bool has_legacy_key() const noexcept { return legacy_ != nullptr; }
+  const std::shared_ptr<const KeyMaterial>& legacy_key_material() const noexcept { return legacy_; }
 
   std::vector<KeyInfo> describe() const;
   const std::vector<Entry>& entries() const noexcept { return entries_; }

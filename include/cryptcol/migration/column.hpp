@@ -27,6 +27,10 @@ struct ColumnSpec {
              std::string pk = "id", std::size_t max_bytes = 0);
 
   void validate() const;  // all identifiers valid and distinct
+  // encrypted_column, or plaintext_column + "_encrypted" when left empty.
+  std::string resolved_encrypted_column() const;
+  // A validated copy with the defaults filled in.
+  ColumnSpec resolved() const;
   // "table.column", the key of this column in the state and history tables.
   std::string qualified_name() const { return table + "." + plaintext_column; }
 };

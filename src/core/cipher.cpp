@@ -1,0 +1,132 @@
+#include "cryptcol/cipher.hpp"
+
+#include <cstring>
+
+#include "core/gcm_engine.hpp"
+#include "cryptcol/base64.hpp"
+#include "cryptcol/error.hpp"
+#include "cryptcol/secure_memory.hpp"
+
+namespace cryptcol {
+namespace {
+
+std::string open_raw(const std::shared_ptr<const KeyMaterial>& key, const Envelope& envelope,
+                     std::string_view associated_data) {
+  std::string plaintext(envelope.ciphertext_size(), '\0');
+  if (!detail::gcm_open(key, envelope.nonce, associated_data, envelope.body,
+                        reinterpret_cast<std::uint8_t*>(plaintext.data()))) {
+    throw error(errc::authentication_failed,
+                envelope.version.empty()
+                    ? std::string("legacy value failed authentication")
+                    : "value under key " + envelope.version +
+                          " failed authentication (wrong key, tampered or moved value)");
+  }
+  return plaintext;
+}
+
+const std::shared_ptr<const KeyMaterial>& key_for(const KeyRing& ring, const Envelope& envelope) {
+  if (envelope.layout == envelope_layout::legacy) {
+    if (!ring.has_legacy_key()) throw error(errc::no_legacy_key);
+    return ring.legacy_key_material();
+  }
+  return ring.for_decrypt(envelope.version).key;
+}
+
+void require_utf8(std::string& plaintext) {
+  if (!is_valid_utf8(plaintext)) {
+    secure_wipe(plaintext);
+    throw error(errc::invalid_utf8, "value is not valid UTF-8");
+  }
+}
+
+}  // namespace
+
+Envelope seal_with_nonce(const KeyRing::Entry& entry, std::string_view plaintext,
+                         const std::array<std::uint8_t, nonce_size>& nonce,
+                         std::string_view associated_data) {
+  Envelope envelope;
+  envelope.layout = envelope_layout::text;
+  envelope.version = entry.version;
+  envelope.nonce = nonce;
+  envelope.body.resize(plaintext.size() + tag_size);
+  detail::gcm_seal(entry.key, nonce, associated_data, plaintext,
+                   reinterpret_cast<std::uint8_t*>(envelope.body.data()));
+  return envelope;
+}
+
+std::string open_envelope(const KeyRing& ring, const Envelope& envelope,
+                          std::string_view associated_data) {
+  return open_raw(key_for(ring, envelope), envelope, associated_data);
+}
+
+std::string encrypt(const KeyRing& ring, std::string_view plaintext,
+                    std::string_view associated_data) {
+  if (!is_valid_utf8(plaintext)) throw error(errc::invalid_utf8, "plaintext is not valid UTF-8");
+  const KeyRing::Entry& entry = ring.active();
+  const auto nonce = detail::random_nonce();
+
+  // Seal into a per-thread scratch buffer and base64 it straight into the result: one
+  // allocation per value.
+  thread_local std::string body;
+  body.resize(plaintext.size() + tag_size);
+  detail::gcm_seal(entry.key, nonce, associated_data, plaintext,
+                   reinterpret_cast<std::uint8_t*>(body.data()));
+
+  std::string out;
+  out.reserve(text_envelope_size(entry.version.size(), plaintext.size()));
+  out += entry.version;
+  out += ':';
+  base64_encode_append(nonce.data(), nonce_size, out);
+  out += ':';
+  base64_encode_append(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), out);
+  return out;
+}
+
+std::string decrypt(const KeyRing& ring, std::string_view text_envelope,
+                    std::string_view associated_data) {
+  const Envelope envelope = parse_text_envelope(text_envelope);
+  std::string plaintext = open_raw(ring.for_decrypt(envelope.version).key, envelope,
+                                   associated_data);
+  require_utf8(plaintext);
+  return plaintext;
+}
+
+std::string encrypt_bytes(const KeyRing& ring, std::string_view plaintext,
+                          std::string_view associated_data) {
+  Envelope envelope =
+      seal_with_nonce(ring.active(), plaintext, detail::random_nonce(), associated_data);
+  envelope.layout = envelope_layout::binary;
+  return format_binary_envelope(envelope);
+}
+
+std::string decrypt_bytes(const KeyRing& ring, std::string_view stored,
+                          std::string_view associated_data) {
+  // A version prefix the ring knows wins; anything else is the unversioned legacy layout.
+  const std::string_view version = envelope_version(stored);
+  if (!version.empty() && ring.contains(version)) {
+    return open_envelope(ring, parse_binary_envelope(stored), associated_data);
+  }
+  if (!ring.has_legacy_key()) {
+    if (!version.empty()) ring.for_decrypt(version);  // throws unknown_key_version
+    throw error(errc::no_legacy_key, "unversioned value and no legacy key configured");
+  }
+  return open_envelope(ring, parse_legacy_envelope(stored), associated_data);
+}
+
+bool needs_reencryption(std::string_view text_envelope, std::string_view target_version) {
+  return envelope_version(text_envelope) != target_version;
+}
+
+std::string reencrypt(const KeyRing& ring, std::string_view text_envelope,
+                      std::string_view associated_data) {
+  if (!needs_reencryption(text_envelope, ring.active_version())) {
+    parse_text_envelope(text_envelope);  // still refuse malformed input
+    return std::string(text_envelope);
+  }
+  std::string plaintext = decrypt(ring, text_envelope, associated_data);
+  std::string result = encrypt(ring, plaintext, associated_data);
+  secure_wipe(plaintext);
+  return result;
+}
+
+}  // namespace cryptcol

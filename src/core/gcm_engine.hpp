@@ -1,0 +1,35 @@
+#ifndef CRYPTCOL_SRC_CORE_GCM_ENGINE_HPP
+#define CRYPTCOL_SRC_CORE_GCM_ENGINE_HPP
+
+// The only place that touches Crypto++. Keyed GCM objects are cached per thread and per key
+// (SetKey recomputes the key schedule and GHASH tables; Crypto++ objects are not shareable
+// across threads), so a value costs one IV resynchronisation, not a key setup.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "cryptcol/envelope.hpp"
+#include "cryptcol/key_ring.hpp"
+
+namespace cryptcol::detail {
+
+using Nonce = std::array<std::uint8_t, nonce_size>;
+
+// 12 bytes from the OS CSPRNG (buffered per thread, discarded across fork()).
+Nonce random_nonce();
+
+// Writes ciphertext (plaintext.size() bytes) then the 16-byte tag to `out`.
+void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
+              std::string_view associated_data, std::string_view plaintext, std::uint8_t* out);
+
+// Decrypts `body` (ciphertext || tag) into `out` (body.size() - 16 bytes). Returns false and
+// leaves `out` zeroed when the tag does not verify.
+bool gcm_open(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
+              std::string_view associated_data, std::string_view body, std::uint8_t* out);
+
+}  // namespace cryptcol::detail
+
+#endif  // CRYPTCOL_SRC_CORE_GCM_ENGINE_HPP
