@@ -64,10 +64,16 @@ if(SOCI_FOUND AND NOT TARGET SOCI::soci_core)
 endif()
 
 if(SOCI_FOUND AND SOCI_sqlite3_FOUND AND NOT TARGET SOCI::soci_sqlite3)
+  # soci-sqlite3.h includes sqlite3.h, so users of this target need SQLite's headers (and
+  # its library to call it, e.g. sqlite3_db_config on the backend's handle).
+  find_package(SQLite3 QUIET)
   add_library(SOCI::soci_sqlite3 UNKNOWN IMPORTED)
   set_target_properties(SOCI::soci_sqlite3 PROPERTIES
     IMPORTED_LOCATION "${SOCI_sqlite3_LIBRARY}"
     INTERFACE_LINK_LIBRARIES SOCI::soci_core)
+  if(TARGET SQLite::SQLite3)
+    target_link_libraries(SOCI::soci_sqlite3 INTERFACE SQLite::SQLite3)
+  endif()
 endif()
 
 if(SOCI_FOUND AND SOCI_postgresql_FOUND AND NOT TARGET SOCI::soci_postgresql)

@@ -12,6 +12,8 @@ namespace {
 
 std::string open_raw(const std::shared_ptr<const KeyMaterial>& key, const Envelope& envelope,
                      std::string_view associated_data) {
+  // A hand-built Envelope has not been through a parser: never size a buffer off a short body.
+  if (envelope.body.size() < tag_size) throw error(errc::short_body);
   std::string plaintext(envelope.ciphertext_size(), '\0');
   if (!detail::gcm_open(key, envelope.nonce, associated_data, envelope.body,
                         reinterpret_cast<std::uint8_t*>(plaintext.data()))) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cryptcol/key_ring.hpp"
 #include "cryptcol/migration/column.hpp"
@@ -29,6 +30,10 @@ struct BatchOptions {
   bool dry_run = false;          // count only, write nothing
   bool resume = true;            // continue from the stored checkpoint
   std::string job_name;          // defaults to "<verb>:<table>.<column>"
+  // A worker holds a claimed key range this long past its last checkpoint; a range whose
+  // holder died (lease expired, or a dead process on this host) is taken over.
+  std::chrono::milliseconds lease{30000};
+  unsigned max_attempts = 8;     // per batch, across dropped connections and busy errors
   ProgressCallback on_progress;
   // Ring to encrypt with; defaults to the process-wide default ring.
   std::shared_ptr<const KeyRing> keys;
@@ -41,11 +46,16 @@ struct BatchRunResult {
   std::uint64_t conflicts = 0;      // lost compare-and-set races, re-read and retried
   std::uint64_t batches = 0;
   std::uint64_t reconnects = 0;     // batches retried after a dropped connection
+  std::uint64_t rows_failed = 0;    // rows left as they were: value could not be transformed
+  std::vector<long long> failed_ids;  // first 100 of them (ids only, never values)
+  unsigned workers = 0;             // threads this process ran
   std::string key_version;          // version written
   bool dry_run = false;
   std::chrono::milliseconds elapsed{0};
   double rows_per_second() const noexcept {
-    return elapsed.count() > 0 ? rows_written * 1000.0 / elapsed.count() : 0.0;
+    return elapsed.count() > 0 ? static_cast<double>(rows_written) * 1000.0 /
+                                     static_cast<double>(elapsed.count())
+                               : 0.0;
   }
 };
 

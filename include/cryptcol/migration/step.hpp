@@ -10,12 +10,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <set>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "cryptcol/key_ring.hpp"
 #include "cryptcol/migration/backfill.hpp"
+#include "cryptcol/migration/column_state.hpp"
 #include "cryptcol/migration/connection.hpp"
 #include "cryptcol/migration/verify.hpp"
 
@@ -105,16 +106,19 @@ class StepContext {
   void begin_step();
 
   // Dry runs do not change the database, so a later step cannot see what an earlier one
-  // would have done. Steps record their simulated effects here ("table.column" keys).
-  void simulate_verified(const std::string& qualified_column) {
-    simulated_verified_.insert(qualified_column);
+  // would have done; steps record their simulated effect on a column here.
+  struct SimulatedColumn {
+    phase current = phase::plaintext;
+    bool verify_gate_open = false;
+    bool encrypted_column_exists = false;
+  };
+  void simulate(const std::string& qualified_column, const SimulatedColumn& state) {
+    simulated_[qualified_column] = state;
   }
-  bool simulated_verified(const std::string& qualified_column) const {
-    return simulated_verified_.count(qualified_column) != 0;
+  const SimulatedColumn* simulated(const std::string& qualified_column) const {
+    auto it = simulated_.find(qualified_column);
+    return it == simulated_.end() ? nullptr : &it->second;
   }
-  void simulate_column(const std::string& table, const std::string& column, bool exists);
-  // nullopt when no earlier step of this dry run touched the column.
-  std::optional<bool> simulated_column(const std::string& table, const std::string& column) const;
 
  private:
   void run_with_lock_retry(const std::vector<std::string>& statements, bool transaction);
@@ -127,8 +131,7 @@ class StepContext {
   std::vector<PlannedStatement> statements_;
   std::vector<std::string> notes_;
   unsigned lock_retries_ = 0;
-  std::set<std::string> simulated_verified_;
-  std::vector<std::pair<std::string, bool>> simulated_columns_;
+  std::map<std::string, SimulatedColumn> simulated_;
 };
 
 class Step {

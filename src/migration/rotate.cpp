@@ -1,0 +1,93 @@
+#include "cryptcol/migration/rotate.hpp"
+
+#include <soci/soci.h>
+
+#include "cryptcol/cipher.hpp"
+#include "cryptcol/default_key_ring.hpp"
+#include "cryptcol/envelope.hpp"
+#include "cryptcol/error.hpp"
+#include "cryptcol/migration/column_state.hpp"
+#include "migration/batch_engine.hpp"
+#include "migration/ciphertext_column.hpp"
+#include "migration/dialect.hpp"
+
+namespace cryptcol::migration {
+
+BatchRunResult rotate(const SessionFactory& connect, const ColumnSpec& requested,
+                      const BatchOptions& options) {
+  requested.validate();
+  detail::CiphertextColumn located;
+  try {
+    auto session = connect();
+    located = detail::locate_ciphertext(*session, requested);
+  } catch (const error&) {
+    throw;
+  } catch (...) {
+    throw detail::current_safe_error("rotation of " + requested.qualified_name() + ": connecting");
+  }
+  std::shared_ptr<const KeyRing> keys = options.keys ? options.keys : default_key_ring();
+  const std::string target = keys->active_version();
+
+  const std::string enc = quote_identifier(located.column.encrypted_column);
+  detail::RowTransform transform;
+  transform.verb = "rotate";
+  transform.key_version = target;
+  transform.source_column = located.column.encrypted_column;
+  transform.needs_work =
+      "{t}" + enc + " IS NOT NULL AND NOT (" + detail::has_version_sql("{t}" + enc, target) + ")";
+  // Replaced only while it still holds the ciphertext that was re-encrypted.
+  transform.compare_and_set = "{t}" + enc + " = {src}";
+  transform.apply = [keys](const std::string& stored) -> std::optional<std::string> {
+    try {
+      return reencrypt(*keys, stored);
+    } catch (const error&) {
+      return std::nullopt;  // malformed, unknown key or failed tag: reported by id
+    }
+  };
+  return detail::run_batch_job(connect, located.column, options, transform);
+}
+
+std::map<std::string, std::uint64_t> key_version_histogram(soci::session& session,
+                                                           const ColumnSpec& column) {
+  try {
+    auto located = detail::locate_ciphertext(session, column);
+    return detail::version_histogram(session, located.column.table,
+                                     located.column.encrypted_column);
+  } catch (const error&) {
+    throw;
+  } catch (...) {
+    throw detail::current_safe_error("key version histogram of " + column.qualified_name());
+  }
+}
+
+void check_key_retirable(soci::session& session, const std::string& version) {
+  validate_version_id(version);
+  std::uint64_t rows = 0;
+  std::vector<std::string> holders;
+  for (const ColumnState& state : load_all_column_states(session)) {
+    long long count = 0;
+    try {
+      const std::string enc = quote_identifier(state.encrypted_column);
+      session << "SELECT COUNT(*) FROM " + quote_identifier(state.table) + " WHERE " + enc +
+                     " IS NOT NULL AND " + detail::has_version_sql(enc, version),
+          soci::into(count);
+    } catch (const error&) {
+      throw;
+    } catch (...) {
+      throw detail::current_safe_error("counting key " + version + " in " + state.table + "." +
+                                       state.column);
+    }
+    if (count > 0) {
+      rows += static_cast<std::uint64_t>(count);
+      holders.push_back(state.table + "." + state.column);
+    }
+  }
+  if (rows > 0) {
+    std::string where;
+    for (const auto& h : holders) where += (where.empty() ? "" : ", ") + h;
+    throw error(errc::key_in_use, "key " + version + " still encrypts " + std::to_string(rows) +
+                                      " row(s) in " + where);
+  }
+}
+
+}  // namespace cryptcol::migration
