@@ -43,29 +43,31 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "libs")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 
-# Runtime libraries of Debian 12 (bookworm) that libcryptcol and the tool load. The backends
-# are there because the library links them for their factories (see CRYPTCOL_WITH_*).
-set(_cryptcol_deb_depends
-    "libsoci-core4.0 (>= 4.0.3)"
-    "libcrypto++8 (>= 8.7.0)"
-    "libfmt9 (>= 9.1.0)")
-if(CRYPTCOL_WITH_SQLITE3)
-  list(APPEND _cryptcol_deb_depends "libsoci-sqlite3-4.0 (>= 4.0.3)" "libsqlite3-0")
-endif()
-if(CRYPTCOL_WITH_POSTGRESQL)
-  list(APPEND _cryptcol_deb_depends "libsoci-postgresql4.0 (>= 4.0.3)")
-endif()
-list(JOIN _cryptcol_deb_depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
-# Also derive the shared-library dependencies (libc, libstdc++, ...) with dpkg-shlibdeps
-# when it is installed (package dpkg-dev); the list above stays the floor either way.
+# Runtime dependencies. With dpkg-shlibdeps (package dpkg-dev) they are derived from what the
+# library and the tool really load, with versions; without it, this list of Debian 12
+# (bookworm) packages stands in. The backends are there because the library links them for
+# their factories (see CRYPTCOL_WITH_*).
 find_program(CRYPTCOL_DPKG_SHLIBDEPS dpkg-shlibdeps)
 mark_as_advanced(CRYPTCOL_DPKG_SHLIBDEPS)
 if(CRYPTCOL_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  set(_cryptcol_deb_depends
+      "libsoci-core4.0 (>= 4.0.3)"
+      "libcrypto++8 (>= 8.7.0)"
+      "libfmt9 (>= 9.1.0)")
+  if(CRYPTCOL_WITH_SQLITE3)
+    list(APPEND _cryptcol_deb_depends "libsoci-sqlite3-4.0 (>= 4.0.3)" "libsqlite3-0")
+  endif()
+  if(CRYPTCOL_WITH_POSTGRESQL)
+    list(APPEND _cryptcol_deb_depends "libsoci-postgresql4.0 (>= 4.0.3)")
+  endif()
+  list(JOIN _cryptcol_deb_depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
 endif()
-# Building against the package: the CMake package and cryptcol.pc look for these.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsoci-dev (>= 4.0.3), libfmt-dev (>= 9.1.0), pkg-config")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcrypto++-dev (>= 8.7.0)")
+# Building against the package: the CMake package finds SOCI and fmt, and pkg-config also
+# resolves cryptcol.pc's Requires.private (libcrypto++) for plain --cflags/--libs.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
+    "libsoci-dev (>= 4.0.3), libfmt-dev (>= 9.1.0), libcrypto++-dev (>= 8.7.0), pkg-config")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 
 include(CPack)

@@ -29,8 +29,8 @@ cmake --build "$build_dir" --parallel "$jobs" --target threads_test
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
 log="$build_dir/threads_test.tsan.log"
 status=0
-"$build_dir/tests/unit/threads_test" --log_level=test_suite --report_level=short --color_output=false 2>&1 | tee "$log" \
-  || status=${PIPESTATUS[0]}
+"$build_dir/tests/unit/threads_test" --log_level=test_suite --report_level=short \
+  --color_output=false 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
 if grep -q "WARNING: ThreadSanitizer" "$log"; then
   echo "sanitizers.sh: ThreadSanitizer reported a problem (see $log)" >&2
   exit 1

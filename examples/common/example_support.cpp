@@ -187,7 +187,7 @@ migration::ProgressCallback progress_printer(const std::string& label) {
     std::lock_guard<std::mutex> lock(state->mutex);
     if (state->finished) return;
     const bool done = p.total > 0 && p.done >= p.total;
-    const double fraction = p.total ? static_cast<double>(p.done) / p.total : 1.0;
+    const double fraction = p.total ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
     char numbers[160];
     std::snprintf(numbers, sizeof numbers, "%llu/%llu rows %5.1f%%  %.0f rows/s  ETA %llds",
                   static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total),

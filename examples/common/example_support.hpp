@@ -49,7 +49,7 @@ class ScratchDirectory {
   bool keep_ = false;
 };
 
-std::string sqlite_connection(const std::string& file) ;
+std::string sqlite_connection(const std::string& file);
 
 // The base64 key for `version` ("v1" reads CRYPTCOL_KEY_V1) from the environment, or a
 // fresh random one. `from_environment` tells which.

@@ -268,9 +268,9 @@ void FullMigration::seed_patients() {
   std::size_t bytes = 0;
   for (const auto& v : initial_values_) bytes += v.size();
   std::cout << "\n== Seed: " << o_.rows << " patients, plaintext medical_history ("
-            << bytes / o_.rows << " bytes on average, " << fixed(bytes / 1048576.0, 1)
+            << bytes / o_.rows << " bytes on average, " << fixed(static_cast<double>(bytes) / 1048576.0, 1)
             << " MiB)\n"
-            << "   " << fixed(seconds) << " s, " << static_cast<long long>(o_.rows / seconds)
+            << "   " << fixed(seconds) << " s, " << static_cast<long long>(static_cast<double>(o_.rows) / seconds)
             << " rows/s\n";
   figures_.push_back({"seed", o_.rows, seconds, true});
 }
@@ -309,7 +309,7 @@ mig::StepRun FullMigration::apply(std::size_t step_index, const std::string& tit
   std::cout << "   " << mig::to_string(run.outcome) << ": " << run.rows << " rows in "
             << fixed(seconds) << " s";
   if (data_phase && seconds > 0) {
-    std::cout << ", " << static_cast<long long>(run.rows / seconds) << " rows/s";
+    std::cout << ", " << static_cast<long long>(static_cast<double>(run.rows) / seconds) << " rows/s";
   }
   std::cout << "\n";
   figures_.push_back({title, run.rows, seconds, data_phase});
@@ -388,7 +388,7 @@ void FullMigration::print_summary(double total_seconds) {
   std::cout << line;
   for (const auto& f : figures_) {
     std::string rate = f.row_rate && f.seconds > 0
-                           ? std::to_string(static_cast<long long>(f.rows / f.seconds))
+                           ? std::to_string(static_cast<long long>(static_cast<double>(f.rows) / f.seconds))
                            : "";
     std::snprintf(line, sizeof line, "   %-42.42s %9llu %9s %10s\n", f.name.c_str(),
                   static_cast<unsigned long long>(f.rows), fixed(f.seconds).c_str(), rate.c_str());

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <future>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -29,39 +31,19 @@ constexpr std::size_t max_reported_failures = 100;
 constexpr unsigned max_conflict_rereads = 10;
 constexpr std::chrono::milliseconds claim_poll{200};
 
-// PostgreSQL array literal of integers: {1,2,3}.
-std::string bigint_array(const std::vector<long long>& values, std::size_t count) {
+// Comma-separated lists, split on the server with string_to_array(): far cheaper for it to
+// parse than array literals, and safe because no element can hold a comma (integers, xids,
+// and text envelopes, whose alphabet is [A-Za-z0-9._-] plus base64 and ':').
+template <typename Range, typename Append>
+std::string comma_list(const Range& items, std::size_t reserve, Append append) {
   std::string out;
-  out.reserve(count * 8 + 2);
-  out += '{';
-  for (std::size_t i = 0; i < count; ++i) {
-    if (i) out += ',';
-    out += std::to_string(values[i]);
-  }
-  out += '}';
-  return out;
-}
-
-// PostgreSQL array literal of text: {"a","b"}, with '"' and '\' escaped. Bound as a
-// parameter, so no SQL quoting is involved.
-std::string text_array(const std::vector<const std::string*>& values) {
-  std::size_t size = 2;
-  for (const auto* v : values) size += v->size() + 3;
-  std::string out;
-  out.reserve(size + size / 16);
-  out += '{';
+  out.reserve(reserve);
   bool first = true;
-  for (const auto* v : values) {
+  for (const auto& item : items) {
     if (!first) out += ',';
     first = false;
-    out += '"';
-    for (char c : *v) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    append(out, item);
   }
-  out += '}';
   return out;
 }
 
@@ -96,8 +78,9 @@ struct Run {
   RunRegistration registration;
 
   // Statement text, built once.
-  std::string select_sql;
+  std::string select_sql;           // SQLite
   std::string sqlite_update_sql;
+  std::string postgres_select_sql;
   std::string postgres_update_sql;
 
   std::mutex mutex;  // guards everything below
@@ -124,21 +107,30 @@ void build_statements(Run& run) {
                           " = :cc_id AND (" +
                           expand_template(run.transform.compare_and_set, "", ":cc_old") + ")";
 
+  // PostgreSQL reads the row version too: the compare-and-set there is on xmin, which
+  // every committed change of the row replaces, so no value needs to travel back.
+  run.postgres_select_sql = "SELECT " + pk + ", " + src + ", xmin::text FROM " + table +
+                            " WHERE " + pk + " > :cc_cursor AND " + pk + " <= :cc_end AND (" +
+                            expand_template(run.transform.needs_work, "") + ") ORDER BY " + pk +
+                            " LIMIT :cc_limit";
+
   // One round trip per batch: the compare-and-set update of every row and the range's
-  // checkpoint, atomically. Lost races keep the checkpoint where the batch began so the
-  // rows are read again.
+  // checkpoint, atomically. A row is written only if it still needs work and is the very
+  // version that was read (xmin unchanged); lost races keep the checkpoint where the batch
+  // began so those rows are read again.
   const std::string lease = std::to_string(run.options.lease.count());
   run.postgres_update_sql =
-      "WITH p AS (SELECT CAST(:cc_ids AS BIGINT[]) AS ids, CAST(:cc_news AS TEXT[]) AS news,"
-      " CAST(:cc_olds AS TEXT[]) AS olds, CAST(:cc_n AS BIGINT) AS n,"
-      " CAST(:cc_last AS BIGINT) AS last_id, CAST(:cc_fallback AS BIGINT) AS fallback_id,"
-      " CAST(:cc_exhausted AS INTEGER) AS exhausted, CAST(:cc_job AS TEXT) AS job,"
-      " CAST(:cc_start AS BIGINT) AS start_pk, CAST(:cc_owner AS TEXT) AS owner),"
-      " src AS (SELECT u.cc_id, u.cc_new, u.cc_old FROM p,"
-      " unnest(p.ids, p.news, p.olds) AS u(cc_id, cc_new, cc_old)),"
-      " upd AS (UPDATE " + table + " AS cc_t SET " + enc + " = src.cc_new FROM src WHERE cc_t." +
-      pk + " = src.cc_id AND (" +
-      expand_template(run.transform.compare_and_set, "cc_t.", "src.cc_old") + ") RETURNING 1),"
+      "WITH p AS (SELECT CAST(:cc_n AS BIGINT) AS n, CAST(:cc_last AS BIGINT) AS last_id,"
+      " CAST(:cc_fallback AS BIGINT) AS fallback_id, CAST(:cc_exhausted AS INTEGER) AS exhausted,"
+      " CAST(:cc_job AS TEXT) AS job, CAST(:cc_start AS BIGINT) AS start_pk,"
+      " CAST(:cc_owner AS TEXT) AS owner),"
+      " upd AS (UPDATE " + table + " AS cc_t SET " + enc + " = u.cc_new FROM unnest("
+      "CAST(string_to_array(CAST(:cc_ids AS TEXT), ',') AS BIGINT[]),"
+      " string_to_array(CAST(:cc_news AS TEXT), ','),"
+      " string_to_array(CAST(:cc_versions AS TEXT), ',')) AS u(cc_id, cc_new, cc_version)"
+      " WHERE cc_t." + pk + " = u.cc_id AND (" +
+      expand_template(run.transform.needs_work, "cc_t.") +
+      ") AND CAST(cc_t.xmin AS TEXT) = u.cc_version RETURNING 1),"
       " cnt AS (SELECT count(*) AS written FROM upd),"
       " ck AS (UPDATE cryptcol_job_ranges AS r SET"
       " checkpoint_pk = CASE WHEN cnt.written = p.n THEN p.last_id ELSE p.fallback_id END,"
@@ -198,14 +190,17 @@ class Worker {
   }
 
   void process_range(const ClaimedRange& range) {
+    if (run_.kind == backend::postgresql) {
+      process_range_pipelined(range);
+      return;
+    }
     long long cursor = range.checkpoint;
     unsigned rereads = 0;
     while (!run_.stop) {
       const bool allow_reread = rereads < max_conflict_rereads;
       const auto begun = clock_type::now();
       BatchOutcome outcome = with_retry("batch", [&] {
-        return run_.kind == backend::postgresql ? postgres_batch(range, cursor, allow_reread)
-                                                : sqlite_batch(range, cursor, allow_reread);
+        return sqlite_batch(range, cursor, allow_reread);
       });
       const auto took = clock_type::now() - begun;
       account(outcome);
@@ -232,6 +227,8 @@ class Worker {
   std::optional<std::string> transform_row(long long id, const std::string& value,
                                            BatchOutcome& outcome) {
     std::optional<std::string> result = run_.transform.apply(value);
+    // Values travel in comma-separated lists (PostgreSQL); an envelope never has a comma.
+    if (result && result->find(',') != std::string::npos) result.reset();
     if (!result) {
       ++outcome.failed;
       if (outcome.failed_ids.size() < max_reported_failures) outcome.failed_ids.push_back(id);
@@ -281,61 +278,165 @@ class Worker {
     return outcome;
   }
 
-  BatchOutcome postgres_batch(const ClaimedRange& range, long long cursor, bool allow_reread) {
-    BatchOutcome outcome;
+  // PostgreSQL: rows read and transformed, ready to be written.
+  struct ReadBatch {
+    long long from = 0;        // cursor the read started after
+    long long last = 0;        // largest key read (from when none)
+    std::size_t selected = 0;
+    bool exhausted = false;    // fewer rows than asked: the range ends here
     std::vector<long long> ids;
-    std::vector<std::string> values;
-    std::vector<soci::indicator> inds;
-    select_rows(cursor, range.end, ids, values, inds);
-    outcome.selected = ids.size();
-
-    std::vector<long long> write_ids;
     std::vector<std::string> new_values;
-    std::vector<const std::string*> new_refs, old_refs;
-    write_ids.reserve(ids.size());
-    new_values.reserve(ids.size());
+    std::vector<std::string> versions;  // xmin of each row as read
+    BatchOutcome failures;     // failed / failed_ids only
+  };
+
+  ReadBatch read_batch(soci::session& session, long long cursor, long long end,
+                       std::size_t size) {
+    ReadBatch batch;
+    batch.from = cursor;
+    std::vector<long long> ids(size);
+    std::vector<std::string> values(size), versions(size);
+    std::vector<soci::indicator> inds(size);
+    const long long limit = static_cast<long long>(size);
+    session << run_.postgres_select_sql, soci::use(cursor), soci::use(end), soci::use(limit),
+        soci::into(ids), soci::into(values, inds), soci::into(versions);
+    batch.selected = ids.size();
+    batch.exhausted = ids.size() < size;
+    batch.last = ids.empty() ? cursor : ids.back();
+    batch.ids.reserve(ids.size());
+    batch.new_values.reserve(ids.size());
+    batch.versions.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (inds[i] != soci::i_ok) continue;
-      auto produced = transform_row(ids[i], values[i], outcome);
+      auto produced = transform_row(ids[i], values[i], batch.failures);
       if (!produced) continue;
-      write_ids.push_back(ids[i]);
-      new_values.push_back(std::move(*produced));
-      old_refs.push_back(&values[i]);
+      batch.ids.push_back(ids[i]);
+      batch.new_values.push_back(std::move(*produced));
+      batch.versions.push_back(std::move(versions[i]));
     }
-    for (const auto& v : new_values) new_refs.push_back(&v);
+    wipe_all(values);
+    return batch;
+  }
 
-    const long long last = ids.empty() ? cursor : ids.back();
-    const bool exhausted = ids.size() < batch_size_;
-    if (write_ids.empty()) {
-      wipe_all(values);
-      outcome.next_cursor = last;
-      outcome.range_done = exhausted;
+  BatchOutcome write_batch(const ReadBatch& batch, const ClaimedRange& range, bool allow_reread) {
+    BatchOutcome outcome;
+    outcome.selected = batch.selected;
+    outcome.failed = batch.failures.failed;
+    outcome.failed_ids = batch.failures.failed_ids;
+    if (batch.ids.empty()) {
+      outcome.next_cursor = batch.last;
+      outcome.range_done = batch.exhausted;
       outcome.lease_lost = !checkpoint_range(*session_, backend::postgresql, run_.job,
                                              range.start, owner_, outcome.next_cursor, 0,
                                              outcome.range_done, run_.options.lease);
       return outcome;
     }
+    PostgresUpdate& u = postgres_update();
+    u.ids = comma_list(batch.ids, batch.ids.size() * 8,
+                       [](std::string& out, long long id) { out += std::to_string(id); });
+    std::size_t bytes = 0;
+    for (const auto& v : batch.new_values) bytes += v.size() + 1;
+    u.news = comma_list(batch.new_values, bytes,
+                        [](std::string& out, const std::string& v) { out += v; });
+    u.versions = comma_list(batch.versions, batch.versions.size() * 11,
+                            [](std::string& out, const std::string& v) { out += v; });
+    u.n = static_cast<long long>(batch.ids.size());
+    u.last = batch.last;
+    u.fallback = allow_reread ? batch.from : batch.last;
+    u.exhausted = batch.exhausted ? 1 : 0;
+    u.start = range.start;
+    u.statement->execute(true);
 
-    const std::string id_array = bigint_array(write_ids, write_ids.size());
-    const std::string new_array = text_array(new_refs);
-    std::string old_array = text_array(old_refs);
-    wipe_all(values);
-    const long long n = static_cast<long long>(write_ids.size());
-    const long long fallback = allow_reread ? cursor : last;
-    const int exhausted_flag = exhausted ? 1 : 0;
-    long long written = 0, checkpointed = 0;
-    *session_ << run_.postgres_update_sql, soci::use(id_array), soci::use(new_array),
-        soci::use(old_array), soci::use(n), soci::use(last), soci::use(fallback),
-        soci::use(exhausted_flag), soci::use(run_.job), soci::use(range.start), soci::use(owner_),
-        soci::into(written), soci::into(checkpointed);
-    secure_wipe(old_array);
-
-    outcome.written = static_cast<std::size_t>(written);
-    outcome.conflicts = write_ids.size() - outcome.written;
-    outcome.next_cursor = written == n ? last : fallback;
-    outcome.range_done = exhausted && (written == n || fallback == last);
-    outcome.lease_lost = checkpointed != 1;
+    outcome.written = static_cast<std::size_t>(u.written);
+    outcome.conflicts = batch.ids.size() - outcome.written;
+    outcome.next_cursor = u.written == u.n ? batch.last : u.fallback;
+    outcome.range_done = batch.exhausted && (u.written == u.n || u.fallback == batch.last);
+    outcome.lease_lost = u.checkpointed != 1;
     return outcome;
+  }
+
+  // PostgreSQL keeps the server busy: while one batch is written on the worker's
+  // connection, the next one is read and encrypted on a second connection. The batches are
+  // disjoint key ranges, and each write still compares every row's version with the one
+  // read, so the overlap changes nothing about what is written.
+  void process_range_pipelined(const ClaimedRange& range) {
+    long long cursor = range.checkpoint;
+    unsigned rereads = 0, attempt = 0;
+    std::optional<ReadBatch> ready;
+    auto drain = [](std::future<ReadBatch>& ahead) {
+      if (!ahead.valid()) return;
+      try {
+        ahead.get();
+      } catch (...) {
+        // The read is abandoned; its error, if the connection is gone, shows again.
+      }
+    };
+    while (!run_.stop) {
+      std::future<ReadBatch> ahead;
+      try {
+        if (!session_) session_ = open_connection();
+        if (!reader_) reader_ = open_connection();
+        if (!ready) ready = read_batch(*reader_, cursor, range.end, batch_size_);
+        const auto begun = clock_type::now();
+        if (!ready->exhausted) {
+          ahead = std::async(std::launch::async,
+                             [this, from = ready->last, end = range.end, size = batch_size_] {
+                               return read_batch(*reader_, from, end, size);
+                             });
+        }
+        const bool allow_reread = rereads < max_conflict_rereads;
+        BatchOutcome outcome = write_batch(*ready, range, allow_reread);
+        attempt = 0;
+        account(outcome);
+        if (outcome.lease_lost || outcome.range_done) {
+          drain(ahead);
+          return;
+        }
+        const bool reread = outcome.conflicts > 0 && outcome.next_cursor == ready->from;
+        rereads = reread ? rereads + 1 : 0;
+        cursor = outcome.next_cursor;
+        if (reread || !ahead.valid()) {
+          drain(ahead);
+          ready.reset();  // read again from the cursor
+        } else {
+          ready = ahead.get();
+        }
+        adapt_batch_size(clock_type::now() - begun);
+        if (run_.options.delay.count() > 0) std::this_thread::sleep_for(run_.options.delay);
+      } catch (const cryptcol::error& e) {
+        if (e.code() != errc::database_error && e.code() != errc::lock_timeout) throw;
+        drain(ahead);
+        ready.reset();
+        retry_or_throw(++attempt, "batch");
+      } catch (const soci::soci_error&) {
+        drain(ahead);
+        ready.reset();
+        retry_or_throw(++attempt, "batch");
+      }
+    }
+  }
+
+  // The batch update, prepared once per connection: parsed and planned once (a generic
+  // plan, so the lists are not folded into the plan of every batch).
+  struct PostgresUpdate {
+    std::string ids, news, versions, job, owner;
+    long long n = 0, last = 0, fallback = 0, start = 0, written = 0, checkpointed = 0;
+    int exhausted = 0;
+    std::unique_ptr<soci::statement> statement;
+  };
+
+  PostgresUpdate& postgres_update() {
+    if (!postgres_update_.statement) {
+      PostgresUpdate& u = postgres_update_;
+      u.job = run_.job;
+      u.owner = owner_;
+      u.statement = std::make_unique<soci::statement>(
+          (session_->prepare << run_.postgres_update_sql, soci::use(u.n), soci::use(u.last),
+           soci::use(u.fallback), soci::use(u.exhausted), soci::use(u.job), soci::use(u.start),
+           soci::use(u.owner), soci::use(u.ids), soci::use(u.news), soci::use(u.versions),
+           soci::into(u.written), soci::into(u.checkpointed)));
+    }
+    return postgres_update_;
   }
 
   // Cursor and completion after a batch (SQLite; PostgreSQL decides the same in SQL).
@@ -387,17 +488,24 @@ class Worker {
     batch_size_ = clamp_batch_size(next, run_.options);
   }
 
-  void open_session() {
-    session_ = run_.connect();
-    prepare_session(*session_, run_.kind);
+  std::unique_ptr<soci::session> open_connection() {
+    auto session = run_.connect();
+    prepare_session(*session, run_.kind);
     if (run_.kind == backend::postgresql) {
+      try {
+        // The batch statement is prepared once; a plan for its actual lists would be made
+        // for every batch otherwise (PostgreSQL 12+; older servers keep their default).
+        *session << "SET plan_cache_mode = force_generic_plan";
+      } catch (const soci::soci_error&) {
+      }
       // Lets operators see (and tests find) the job's connections in pg_stat_activity;
       // the server truncates it to 63 characters.
       const std::string name = "cryptcol " + run_.job;
       std::string previous;
-      *session_ << "SELECT set_config('application_name', :name, false)", soci::use(name),
+      *session << "SELECT set_config('application_name', :name, false)", soci::use(name),
           soci::into(previous);
     }
+    return session;
   }
 
   // Runs `work`; on a database error (a dropped connection, a busy file) rolls back,
@@ -407,7 +515,7 @@ class Worker {
   auto with_retry(const char* what, Work&& work) -> decltype(work()) {
     for (unsigned attempt = 1;; ++attempt) {
       try {
-        if (!session_) open_session();
+        if (!session_) session_ = open_connection();
         return work();
       } catch (const cryptcol::error& e) {
         if (e.code() != errc::database_error && e.code() != errc::lock_timeout) throw;
@@ -425,7 +533,9 @@ class Worker {
                                " attempts");
     }
     if (session_) rollback_quietly(*session_);
+    postgres_update_.statement.reset();
     session_.reset();
+    reader_.reset();
     {
       std::lock_guard<std::mutex> lock(run_.mutex);
       ++run_.totals.reconnects;
@@ -440,6 +550,8 @@ class Worker {
   std::string owner_;
   std::size_t batch_size_;
   std::unique_ptr<soci::session> session_;
+  std::unique_ptr<soci::session> reader_;  // PostgreSQL: reads the next batch meanwhile
+  PostgresUpdate postgres_update_;  // after session_: destroyed before it
 };
 
 struct Scope {

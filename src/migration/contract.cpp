@@ -20,6 +20,16 @@ void validate_type_name(const std::string& type) {
   }
 }
 
+void record_contracted(StepContext& ctx, const ColumnSpec& col, detail::ColumnView view) {
+  view.encrypted_column_exists = false;
+  detail::move_to_phase(ctx, col, view, phase::contracted, col.plaintext_column);
+}
+
+void record_uncontracted(StepContext& ctx, const ColumnSpec& col, detail::ColumnView view) {
+  view.encrypted_column_exists = true;
+  detail::move_to_phase(ctx, col, view, phase::cut_over, col.encrypted_column);
+}
+
 }  // namespace
 
 Contract::Contract(ColumnSpec column, std::string restored_plaintext_type, std::string name)
@@ -76,11 +86,15 @@ StepResult Contract::up(StepContext& ctx) {
       ddl.push_back("COMMENT ON COLUMN " + table + "." + plain + " IS " +
                     detail::encrypted_column_comment(col));
     }
+    if (!ctx.dry_run()) {
+      // The phase changes in the DDL's transaction: dual-writing applications route by it,
+      // and any gap between the two would fail their writes under both routes.
+      ctx.execute_ddl_transaction(ddl, [&](soci::session&) { record_contracted(ctx, col, view); });
+      return result;
+    }
     ctx.execute_ddl_transaction(ddl);
   }
-  auto after = view;
-  after.encrypted_column_exists = false;
-  detail::move_to_phase(ctx, col, after, phase::contracted, col.plaintext_column);
+  record_contracted(ctx, col, view);
   return result;
 }
 
@@ -101,15 +115,19 @@ StepResult Contract::down(StepContext& ctx) {
       ddl.push_back("COMMENT ON COLUMN " + table + "." + enc + " IS " +
                     detail::encrypted_column_comment(col));
     }
-    ctx.execute_ddl_transaction(ddl);
+    if (!ctx.dry_run()) {
+      ctx.execute_ddl_transaction(ddl, [&](soci::session&) { record_uncontracted(ctx, col, view); });
+    } else {
+      ctx.execute_ddl_transaction(ddl);
+      record_uncontracted(ctx, col, view);
+    }
+  } else {
+    record_uncontracted(ctx, col, view);
   }
   ctx.note("PLAINTEXT NOT RESTORED: " + col.table + "." + col.plaintext_column +
            " was re-added EMPTY (NULL in " + std::to_string(result.rows_affected) +
            " rows); the ciphertexts are back in " + col.encrypted_column +
            " and reads must stay on them (phase cut_over)");
-  auto after = view;
-  after.encrypted_column_exists = true;
-  detail::move_to_phase(ctx, col, after, phase::cut_over, col.encrypted_column);
   return result;
 }
 

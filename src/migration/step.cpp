@@ -72,6 +72,12 @@ void StepContext::execute_ddl_transaction(const std::vector<std::string>& statem
   run_with_lock_retry(statements, true);
 }
 
+void StepContext::execute_ddl_transaction(
+    const std::vector<std::string>& statements,
+    const std::function<void(soci::session&)>& in_transaction) {
+  run_with_lock_retry(statements, true, in_transaction);
+}
+
 std::uint64_t StepContext::count(const std::string& sql) {
   long long n = 0;
   try {
@@ -95,7 +101,8 @@ void StepContext::begin_step() {
 }
 
 void StepContext::run_with_lock_retry(const std::vector<std::string>& statements,
-                                      bool transaction) {
+                                      bool transaction,
+                                      const std::function<void(soci::session&)>& in_transaction) {
   if (statements.empty()) return;
   if (dry_run()) {
     for (const auto& sql : statements) describe(sql);
@@ -121,6 +128,7 @@ void StepContext::run_with_lock_retry(const std::vector<std::string>& statements
           }
         }
         for (; current < statements.size(); ++current) *session_ << statements[current];
+        if (in_transaction) in_transaction(*session_);
         detail::commit(*session_);
       } else {
         // Session-level settings, put back afterwards: the session also records history.

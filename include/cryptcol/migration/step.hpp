@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <map>
@@ -91,6 +92,10 @@ class StepContext {
   // Several statements in one transaction (both dialects have transactional DDL), retried
   // as a unit on lock timeout.
   void execute_ddl_transaction(const std::vector<std::string>& statements);
+  // The same, then `in_transaction` on the same session before the commit: bookkeeping that
+  // must become visible together with the DDL (a phase change applications route by).
+  void execute_ddl_transaction(const std::vector<std::string>& statements,
+                               const std::function<void(soci::session&)>& in_transaction);
   // A read whose result a dry run reports (row counts). Runs in dry runs too.
   std::uint64_t count(const std::string& sql);
 
@@ -121,7 +126,8 @@ class StepContext {
   }
 
  private:
-  void run_with_lock_retry(const std::vector<std::string>& statements, bool transaction);
+  void run_with_lock_retry(const std::vector<std::string>& statements, bool transaction,
+                           const std::function<void(soci::session&)>& in_transaction = {});
 
   soci::session* session_;
   SessionFactory connect_;
