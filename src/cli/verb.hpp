@@ -39,6 +39,17 @@ Verb make_keygen_verb();
 Verb make_encrypt_verb();
 Verb make_decrypt_verb();
 Verb make_inspect_verb();
+// Migration verbs.
+Verb make_status_verb();
+Verb make_add_column_verb();
+Verb make_dual_write_verb();
+Verb make_backfill_verb();
+Verb make_verify_verb();
+Verb make_cut_over_verb();
+Verb make_contract_verb();
+Verb make_rotate_verb();
+Verb make_retire_key_verb();
+Verb make_migrate_verb();
 
 }  // namespace cryptcol::cli
 

@@ -9,6 +9,16 @@ const std::vector<Verb>& all_verbs() {
     list.push_back(make_encrypt_verb());
     list.push_back(make_decrypt_verb());
     list.push_back(make_inspect_verb());
+    list.push_back(make_status_verb());
+    list.push_back(make_add_column_verb());
+    list.push_back(make_dual_write_verb());
+    list.push_back(make_backfill_verb());
+    list.push_back(make_verify_verb());
+    list.push_back(make_cut_over_verb());
+    list.push_back(make_contract_verb());
+    list.push_back(make_rotate_verb());
+    list.push_back(make_retire_key_verb());
+    list.push_back(make_migrate_verb());
     return list;
   }();
   return verbs;

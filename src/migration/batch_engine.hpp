@@ -23,7 +23,10 @@ struct RowTransform {
   std::string source_column;
   // SQL predicate of the rows that still need work; "{t}" stands for the column qualifier.
   std::string needs_work;
-  // Compare-and-set condition on write; "{t}" as above, "{src}" the value read.
+  // Compare-and-set condition for a row written on its own (SQLite, inside the batch's
+  // BEGIN IMMEDIATE); "{t}" as above, "{src}" the value read. PostgreSQL's one-statement
+  // batch instead requires needs_work and an unchanged row version (xmin), so no value is
+  // sent back to the server.
   std::string compare_and_set;
   // New ciphertext for the value read; nullopt when the value cannot be transformed (the
   // row is left as it is and counted as failed). Called from several threads.

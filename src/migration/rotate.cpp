@@ -65,6 +65,7 @@ void check_key_retirable(soci::session& session, const std::string& version) {
   std::uint64_t rows = 0;
   std::vector<std::string> holders;
   for (const ColumnState& state : load_all_column_states(session)) {
+    if (state.current == phase::plaintext) continue;  // no ciphertext column yet
     long long count = 0;
     try {
       const std::string enc = quote_identifier(state.encrypted_column);

@@ -27,12 +27,13 @@ std::string b64_key(const std::string& version) {
   return cryptcol::base64_encode(test_key_bytes(version));
 }
 
-// Every test starts and ends with no CRYPTCOL_* variables in the environment.
+// Every environment test starts and ends with none of the key variables set.
 void clear_cryptcol_env() {
-  std::vector<std::string> names;
+  std::vector<std::string> names = {"CRYPTCOL_ACTIVE_KEY", "CRYPTCOL_DISABLED_KEYS",
+                                    "CRYPTCOL_LEGACY_KEY"};
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
-    if (entry.rfind("CRYPTCOL_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
+    if (entry.rfind("CRYPTCOL_KEY_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
   }
   for (const auto& name : names) ::unsetenv(name.c_str());
 }
