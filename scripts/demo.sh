@@ -7,10 +7,10 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=$root/build/release
 jobs=${CRYPTCOL_JOBS:-$(nproc)}
 
-# The main job: the quickstart example (patient records through EncryptedString on SQLite).
-main_target=cryptcol_example_quickstart
-main_program=$build/examples/quickstart/quickstart
-main_args=(--db "$build/quickstart.db")
+# The main job: the full zero-downtime migration (plaintext -> encrypted -> rotated key) on
+# an embedded SQLite database while a simulated application keeps writing.
+main_target=cryptcol_example_full_migration
+main_program=$build/examples/full_migration/cryptcol-full-migration
 
 "$root/scripts/install-deps.sh" demo
 
@@ -20,4 +20,4 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
 cmake --build "$build" --parallel "$jobs" --target "$main_target"
 
 echo
-exec "$main_program" "${main_args[@]}" "$@"
+exec "$main_program" "$@"

@@ -41,7 +41,8 @@ void ProgressDisplay::update(const migration::Progress& p) {
   const long long rate = static_cast<long long>(p.rows_per_second);
   if (terminal_) {
     const double fraction =
-        p.total == 0 ? 1.0 : static_cast<double>(std::min(p.done, p.total)) / p.total;
+        p.total == 0 ? 1.0
+                     : static_cast<double>(std::min(p.done, p.total)) / static_cast<double>(p.total);
     const int filled = static_cast<int>(fraction * bar_width);
     std::string bar(static_cast<std::size_t>(filled), '#');
     bar.resize(bar_width, '.');
@@ -55,7 +56,7 @@ void ProgressDisplay::update(const migration::Progress& p) {
     return;
   }
   last_line_ = now;
-  const int percent = p.total == 0 ? 100 : static_cast<int>(100.0 * p.done / p.total);
+  const int percent = p.total == 0 ? 100 : static_cast<int>(100.0 * static_cast<double>(p.done) / static_cast<double>(p.total));
   err_ << label_ << ": " << p.done << "/" << p.total << " rows (" << percent << "%), " << rate
        << " rows/s, ETA " << format_duration(p.eta) << ", " << p.conflicts << " conflicts, batch "
        << p.batch_size << "\n"

@@ -7,6 +7,8 @@
 #include <cryptcol/migration/connection.hpp>
 #include <cryptcol/migration/verify.hpp>
 
+#include <soci/soci.h>
+
 #include "migration_options.hpp"
 
 namespace cryptcol::cli {

@@ -1,6 +1,7 @@
 #include "cryptcol/cipher.hpp"
 
 #include <cstring>
+#include <utility>
 
 #include "core/gcm_engine.hpp"
 #include "cryptcol/base64.hpp"
@@ -86,11 +87,21 @@ std::string encrypt(const KeyRing& ring, std::string_view plaintext,
 
 std::string decrypt(const KeyRing& ring, std::string_view text_envelope,
                     std::string_view associated_data) {
-  const Envelope envelope = parse_text_envelope(text_envelope);
-  std::string plaintext = open_raw(ring.for_decrypt(envelope.version).key, envelope,
-                                   associated_data);
-  require_utf8(plaintext);
-  return plaintext;
+  Envelope envelope = parse_text_envelope(text_envelope);
+  const auto& key = ring.for_decrypt(envelope.version).key;
+  // Decrypt in place: the decoded body becomes the plaintext, one buffer per value. For GCM
+  // decryption Crypto++ hashes the ciphertext before it decrypts over it, and gcm_open wipes
+  // the buffer when the tag does not verify.
+  const std::size_t plaintext_size = envelope.ciphertext_size();
+  auto* buffer = reinterpret_cast<std::uint8_t*>(envelope.body.data());
+  if (!detail::gcm_open(key, envelope.nonce, associated_data, envelope.body, buffer)) {
+    throw error(errc::authentication_failed,
+                "value under key " + envelope.version +
+                    " failed authentication (wrong key, tampered or moved value)");
+  }
+  envelope.body.resize(plaintext_size);  // drops the tag
+  require_utf8(envelope.body);
+  return std::move(envelope.body);
 }
 
 std::string encrypt_bytes(const KeyRing& ring, std::string_view plaintext,

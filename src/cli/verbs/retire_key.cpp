@@ -1,6 +1,7 @@
 // cryptcol retire-key: remove a key version once no row of any managed column uses it.
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -17,6 +18,8 @@
 #include <cryptcol/migration/history.hpp>
 #include <cryptcol/migration/rotate.hpp>
 #include <cryptcol/secure_memory.hpp>
+
+#include <soci/soci.h>
 
 #include "json_writer.hpp"
 #include "key_options.hpp"
