@@ -20,7 +20,10 @@ std::string general_help(const std::string& program) {
   std::string text = "Usage: " + program + " COMMAND [options]\n" + "       " + program +
                      " COMMAND --help\n\n"
                      "Encrypts, decrypts and inspects AES-256-GCM column values in the text\n"
-                     "envelope format <version>:<base64 nonce>:<base64 ciphertext||tag>.\n\n"
+                     "envelope format <version>:<base64 nonce>:<base64 ciphertext||tag>, and\n"
+                     "moves live plaintext columns to encrypted ones phase by phase (add-column,\n"
+                     "dual-write, backfill, verify, cut-over, contract) and to new keys (rotate,\n"
+                     "retire-key), with history, a migrator lock and audit lines.\n\n"
                      "Commands:\n";
   std::size_t width = 0;
   for (const auto& verb : all_verbs()) width = std::max(width, verb.name.size());

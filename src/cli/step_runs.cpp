@@ -1,5 +1,7 @@
 #include "step_runs.hpp"
 
+#include <algorithm>
+
 #include <cryptcol/error.hpp>
 #include <cryptcol/migration/audit.hpp>
 #include <cryptcol/migration/connection.hpp>
@@ -99,16 +101,31 @@ exit_code run_step_up(const ParsedArgs& args, Context& ctx, StepRequest request)
     with_safe_errors("running " + request.target, [&] {
       migration::Runner runner(migration::make_session_factory(db), request.plan, options);
       if (request.require_earlier_applied) {
+        // The first earlier step not applied, unless a verify lies between it and the
+        // target: then the missing verify is the gate, and is reported as such.
+        std::string pending;
         for (const auto& st : runner.status()) {
           if (st.name == request.target) break;
-          if (st.state != migration::step_state::applied) {
-            throw error(errc::wrong_phase, "step " + st.name + " is not applied yet: run '" +
-                                               verb_for_step(st.name) + "' first");
+          if (pending.empty() && st.state != migration::step_state::applied) pending = st.name;
+          if (!pending.empty() && st.name.compare(0, 7, "verify:") == 0) {
+            throw error(errc::verification_required,
+                        request.target + " needs a verify that passed: run 'verify' first");
           }
+        }
+        if (!pending.empty()) {
+          throw error(errc::wrong_phase, "step " + pending + " is not applied yet: run '" +
+                                             verb_for_step(pending) + "' first");
         }
       }
       report = runner.up(request.target);
     });
+    // Earlier steps the runner found applied are noise here; keep the target's run.
+    report.steps.erase(std::remove_if(report.steps.begin(), report.steps.end(),
+                                      [&](const migration::StepRun& run) {
+                                        return run.outcome == migration::step_outcome::skipped &&
+                                               run.name != request.target;
+                                      }),
+                       report.steps.end());
     if (progress) progress->finish();
     if (json) {
       ctx.out << report_json(report) << "\n";

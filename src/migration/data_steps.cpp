@@ -37,6 +37,17 @@ void note_batch_result(StepContext& ctx, const BatchRunResult& r) {
   ctx.note(text.str());
 }
 
+// Rows the engine could not process (undecryptable under the ring, oversized) fail the step
+// after the rows it did write are recorded: a rotation that skipped rows must not look done.
+void fail_on_skipped_rows(const ColumnSpec& col, const BatchRunResult& r, const char* what) {
+  if (r.rows_failed == 0) return;
+  std::string ids;
+  for (long long id : r.failed_ids) ids += (ids.empty() ? "" : ",") + std::to_string(id);
+  throw error(errc::step_failed, std::to_string(r.rows_failed) + " rows of " +
+                                     col.qualified_name() + " could not be " + what +
+                                     " (primary keys " + ids + "); run verify for details");
+}
+
 }  // namespace
 
 Backfill::Backfill(ColumnSpec column, std::string name)
@@ -89,6 +100,7 @@ StepResult Backfill::up(StepContext& ctx) {
   ctx.describe(cas, run.rows_written, true);
   note_batch_result(ctx, run);
   record_backfill(ctx.session(), col, run.key_version);
+  fail_on_skipped_rows(col, run, "encrypted");
   auto after = detail::view_column(ctx, col);  // record_backfill closed the gate
   const phase target = phase_after_rewrite(view.current);
   if (after.current != target) detail::move_to_phase(ctx, col, after, target);
@@ -241,6 +253,7 @@ StepResult Rotate::up(StepContext& ctx) {
                run.rows_written, true);
   note_batch_result(ctx, run);
   record_backfill(ctx.session(), col, target_version_);
+  fail_on_skipped_rows(col, run, "re-encrypted");
   auto after = detail::view_column(ctx, col);
   const phase target = phase_after_rewrite(view.current);
   if (after.current != target) detail::move_to_phase(ctx, col, after, target);
