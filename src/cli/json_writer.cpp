@@ -1,33 +1,11 @@
 #include "json_writer.hpp"
 
+#include <cryptcol/migration/audit.hpp>
+
 namespace cryptcol::cli {
 
-std::string json_quote(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+// One JSON string escaper for the library's audit lines, reports and the tool's output.
+std::string json_quote(std::string_view text) { return migration::json_quote(std::string(text)); }
 
 JsonObject& JsonObject::add_raw(std::string_view key, std::string_view json) {
   if (!body_.empty()) body_ += ',';

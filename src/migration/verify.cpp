@@ -1,4 +1,5 @@
 #include "cryptcol/migration/verify.hpp"
+#include "cryptcol/migration/audit.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -148,25 +149,7 @@ void compare_sample(soci::session& session, const Columns& c, const VerifyOption
              report.plaintext_dropped, checker, ids);
 }
 
-void append_json_string(std::string& out, const std::string& text) {
-  out += '"';
-  for (unsigned char ch : text) {
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (ch < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(ch));
-        } else {
-          out += static_cast<char>(ch);
-        }
-    }
-  }
-  out += '"';
-}
+void append_json_string(std::string& out, const std::string& text) { out += json_quote(text); }
 
 void append_ids(std::string& out, const std::vector<long long>& ids) {
   out += '[';
