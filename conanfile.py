@@ -132,3 +132,12 @@ class CryptcolConan(ConanFile):
             self.cpp_info.requires.append("soci::soci_postgresql")
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread", "m"]
+        # The library calls SQLite's C API on SOCI's connection handle. ConanCenter's soci
+        # brings sqlite3 through soci::soci_sqlite3; a soci that wraps the system's libraries
+        # has no sqlite3 package behind it, so name the system library.
+        if self.options.with_sqlite3 and not self._soci_brings("sqlite3"):
+            self.cpp_info.system_libs.append("sqlite3")
+
+    def _soci_brings(self, name):
+        soci = self.dependencies["soci"]
+        return any(dep.ref.name == name for dep in soci.dependencies.values())

@@ -229,8 +229,15 @@ def _load(path, name):
 
 
 class _Dependency:
-    def __init__(self, options):
-        self.options = Options(options)
+    def __init__(self, name, options=None, dependencies=()):
+        self.ref = types.SimpleNamespace(name=name)
+        self.options = Options(options or {})
+        self.dependencies = {dep.ref.name: dep for dep in dependencies}
+
+
+def _soci(brings_sqlite3):
+    deps = [_Dependency("sqlite3"), _Dependency("libpq")] if brings_sqlite3 else []
+    return _Dependency("soci", {"with_sqlite3": True, "with_postgresql": True}, deps)
 
 
 def main():
@@ -304,7 +311,7 @@ def main():
     r = Recipe()
     r.layout()
     check("cmake_layout" in r.calls.log, "layout() must call cmake_layout")
-    r.dependencies = {"soci": _Dependency({"with_sqlite3": True, "with_postgresql": True})}
+    r.dependencies = {"soci": _soci(brings_sqlite3=True)}
     FakeCMakeToolchain.instances.clear()
     FakeCMakeDeps.instances.clear()
     r.generate()
@@ -320,10 +327,19 @@ def main():
         cache = FakeCMakeToolchain.instances[0].cache_variables
         check(cache.get("CRYPTCOL_BUILD_BENCHMARKS") is False, "benchmarks must be off in Conan builds")
 
-    # package_info() names, shared and static.
+    # package_info() names, shared and static, with ConanCenter's soci (which brings sqlite3)
+    # and with a soci wrapping the system's libraries (which does not).
     for shared in (False, True):
         r = Recipe(shared=shared)
+        r.dependencies = {"soci": _soci(brings_sqlite3=True)}
         r.package_info()
+        check("sqlite3" not in r.cpp_info.system_libs,
+              "sqlite3 must come from soci's graph when soci brings it, not the system")
+        r = Recipe(shared=shared)
+        r.dependencies = {"soci": _soci(brings_sqlite3=False)}
+        r.package_info()
+        check("sqlite3" in r.cpp_info.system_libs,
+              "a soci without a sqlite3 package needs the system's sqlite3 (the library calls it)")
         info = r.cpp_info
         check(info.get_property("cmake_file_name") == "cryptcol", "cmake_file_name must be cryptcol")
         check(info.get_property("cmake_target_name") == "cryptcol::cryptcol",

@@ -17,9 +17,13 @@ unset(_cryptcol_soci_components)
 find_dependency(fmt 9)
 
 # Private to a shared library (no Crypto++ header is public); a static one passes them on.
+# The library calls SQLite's C API itself, beside SOCI's SQLite backend.
 if(cryptcol_STATIC)
   find_dependency(cryptopp)
   find_dependency(Threads)
+  if("sqlite3" IN_LIST cryptcol_SOCI_BACKENDS)
+    find_dependency(SQLite3)
+  endif()
 endif()
 
 set(_cryptcol_dependencies_found TRUE)
