@@ -13,7 +13,7 @@ demo_packages=(
   libsoci-dev libsqlite3-dev libpq-dev libcrypto++-dev libfmt-dev
 )
 test_packages=(
-  libboost-test-dev postgresql-15 python3-cryptography libbenchmark-dev clang
+  libboost-test-dev postgresql-15 python3-cryptography libbenchmark-dev clang libclang-rt-14-dev
 )
 
 case $profile in
