@@ -14,7 +14,7 @@ include(CMakePackageConfigHelpers)
 
 include(${CMAKE_CURRENT_LIST_DIR}/cryptcolInstallDirs.cmake)
 
-get_target_property(_cryptcol_type cryptcol TYPE)
+get_target_property(_cryptcol_type cryptcol_core TYPE)
 if(_cryptcol_type STREQUAL "STATIC_LIBRARY")
   set(CRYPTCOL_INSTALLED_STATIC ON)
 else()
@@ -23,7 +23,7 @@ endif()
 
 # --- library, headers, command-line tool -------------------------------------------------
 
-install(TARGETS cryptcol EXPORT cryptcolTargets
+install(TARGETS cryptcol_core cryptcol_migration cryptcol EXPORT cryptcolTargets
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT runtime
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT runtime
           NAMELINK_COMPONENT development

@@ -17,7 +17,7 @@
 
 #include <cryptcol/default_key_ring.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 #include <cryptcol/secure_memory.hpp>
 

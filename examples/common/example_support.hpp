@@ -15,8 +15,8 @@
 #include <cryptcol/encrypted_string.hpp>
 #include <cryptcol/key_ring.hpp>
 #include <cryptcol/migration/column.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/progress.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/data/progress.hpp>
 
 #include "clinical_notes.hpp"
 

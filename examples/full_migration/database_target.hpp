@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 namespace cryptcol::examples {
 

@@ -11,7 +11,7 @@
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 #include <cryptcol/secure_memory.hpp>
 
 namespace cryptcol::examples {

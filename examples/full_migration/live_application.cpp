@@ -7,9 +7,9 @@
 #include <soci/soci.h>
 
 #include <cryptcol/default_key_ring.hpp>
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 #include "clinical_notes.hpp"
 

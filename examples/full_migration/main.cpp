@@ -32,9 +32,9 @@
 
 #include <cryptcol/default_key_ring.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/audit.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 #include <cryptcol/secure_memory.hpp>
 
@@ -434,8 +434,8 @@ int FullMigration::run() {
   // only its own runners need to exclude each other.
   if (!target_.schema.empty()) options.lock.name = "cryptcol_migrations:" + target_.schema;
   mig::Plan plan = mig::standard_plan(column_);
-  plan.push_back(std::make_shared<mig::Rotate>(column_, "v2"));
-  plan.push_back(std::make_shared<mig::Verify>(column_, "verify_after_rotation:" +
+  plan.push_back(std::make_shared<mig::RotateStep>(column_, "v2"));
+  plan.push_back(std::make_shared<mig::VerifyStep>(column_, "verify_after_rotation:" +
                                                             column_.qualified_name()));
   runner_ = std::make_unique<mig::Runner>(mig::make_session_factory(target_.connection),
                                           std::move(plan), options);

@@ -16,7 +16,7 @@
 #include <soci/soci.h>
 
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "example_support.hpp"
@@ -39,7 +39,7 @@ int run() {
 
   // The migration: one step. The Runner records it in cryptcol_migrations under the
   // migrator lock and writes one audit line per run.
-  auto add_column = std::make_shared<mig::AddEncryptedColumn>(column);
+  auto add_column = std::make_shared<mig::AddEncryptedColumnStep>(column);
   const mig::Plan plan{add_column};
   std::cout << "step:     " << add_column->name() << " [" << mig::to_string(add_column->risk())
             << "] " << add_column->description() << "\n";

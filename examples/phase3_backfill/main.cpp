@@ -16,10 +16,10 @@
 
 #include <soci/soci.h>
 
-#include <cryptcol/migration/backfill.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "example_support.hpp"

@@ -15,11 +15,11 @@
 #include <soci/soci.h>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/backfill.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include "example_support.hpp"
 
@@ -79,7 +79,7 @@ int run() {
     check(e.code() == cryptcol::errc::verification_failed,
           std::string("the Verify step fails: ") + cryptcol::to_string(e.code()));
   }
-  const mig::Plan cut_over_only{std::make_shared<mig::CutOver>(column)};
+  const mig::Plan cut_over_only{std::make_shared<mig::CutOverStep>(column)};
   try {
     mig::Runner(mig::make_session_factory(db), cut_over_only).up();
     check(false, "cut-over is refused");

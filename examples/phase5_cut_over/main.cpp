@@ -11,9 +11,9 @@
 
 #include <soci/soci.h>
 
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "example_support.hpp"
@@ -40,7 +40,7 @@ int run() {
 
   std::cout << "\n1. Without a passing verify, cut-over is refused\n";
   try {
-    mig::Runner(mig::make_session_factory(db), mig::Plan{std::make_shared<mig::CutOver>(column)})
+    mig::Runner(mig::make_session_factory(db), mig::Plan{std::make_shared<mig::CutOverStep>(column)})
         .up();
     check(false, "cut-over refused before verify");
   } catch (const cryptcol::error& e) {

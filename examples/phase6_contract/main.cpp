@@ -14,10 +14,10 @@
 
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/default_key_ring.hpp>
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/error.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "example_support.hpp"

@@ -16,10 +16,10 @@
 #include <soci/soci.h>
 
 #include <cryptcol/default_key_ring.hpp>
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 #include <cryptcol/secure_memory.hpp>
 
@@ -83,8 +83,8 @@ int run() {
   options.step.batch.on_progress = progress_printer("rotate");
   mig::Runner runner(
       mig::make_session_factory(db),
-      mig::Plan{std::make_shared<mig::Rotate>(column, "v2"),
-                std::make_shared<mig::Verify>(column, "verify_after_rotation:patients.medical_history")},
+      mig::Plan{std::make_shared<mig::RotateStep>(column, "v2"),
+                std::make_shared<mig::VerifyStep>(column, "verify_after_rotation:patients.medical_history")},
       options);
   const mig::RunReport report = runner.up();
   std::cout << mig::format_report(report);

@@ -16,6 +16,9 @@ void set_default_key_ring(std::shared_ptr<const KeyRing> ring) noexcept;
 std::shared_ptr<const KeyRing> default_key_ring();
 // nullptr when none is installed.
 std::shared_ptr<const KeyRing> try_default_key_ring() noexcept;
+// `ring` when given, else the process-wide one (throws errc::no_key_ring when none is
+// installed): how every API that takes an optional ring resolves it.
+std::shared_ptr<const KeyRing> ring_or_default(std::shared_ptr<const KeyRing> ring);
 
 // Installs a ring for the lifetime of the object and restores the previous one (tests).
 class ScopedDefaultKeyRing {

@@ -14,7 +14,6 @@
 #include <string_view>
 #include <utility>
 
-#include <fmt/format.h>
 #include <soci/soci-backend.h>
 #include <soci/type-conversion-traits.h>
 
@@ -106,14 +105,6 @@ class EncryptedString {
 };
 
 }  // namespace cryptcol
-
-template <std::size_t N>
-struct fmt::formatter<cryptcol::EncryptedString<N>> : fmt::formatter<std::string_view> {
-  template <typename FormatContext>
-  auto format(const cryptcol::EncryptedString<N>&, FormatContext& ctx) const {
-    return fmt::formatter<std::string_view>::format("[redacted]", ctx);
-  }
-};
 
 namespace soci {
 

@@ -38,6 +38,16 @@ constexpr std::size_t text_envelope_size(std::size_t version_length,
   return version_length + 1 + 16 + 1 + 4 * ((plaintext_bytes + tag_size + 2) / 3);
 }
 
+// The inverse: the largest plaintext (in bytes) whose text envelope fits in `width`
+// characters under versions of `version_length` characters; 0 when none fits. Base64 rounds
+// up to 3-byte groups, so the two sizes below it may share the same width.
+constexpr std::size_t max_plaintext_for_width(std::size_t version_length,
+                                              std::size_t width) noexcept {
+  const std::size_t fixed = version_length + 1 + 16 + 1;
+  if (width < fixed + 4 * ((tag_size + 2) / 3)) return 0;
+  return 3 * ((width - fixed) / 4) - tag_size;
+}
+
 // Throws cryptcol::error with empty_version, version_too_long or bad_version_char.
 void validate_version_id(std::string_view version);
 bool is_valid_version_id(std::string_view version) noexcept;

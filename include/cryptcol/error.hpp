@@ -65,9 +65,12 @@ class error : public std::runtime_error {
   // `detail` must never contain a protected value; callers pass ids, counts and versions.
   explicit error(errc code, const std::string& detail = {});
   errc code() const noexcept { return code_; }
+  // The context given at construction, without the "cryptcol: <code>: " of what().
+  const std::string& detail() const noexcept { return detail_; }
 
  private:
   errc code_;
+  std::string detail_;
 };
 
 }  // namespace cryptcol

@@ -1,6 +1,6 @@
 #include "json_writer.hpp"
 
-#include <cryptcol/migration/audit.hpp>
+#include <cryptcol/migration/control/audit.hpp>
 
 namespace cryptcol::cli {
 

@@ -6,15 +6,16 @@
 #include <vector>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
+#include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/history.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/control/history.hpp>
+#include <cryptcol/migration/control/registered_column.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include <soci/soci.h>
 
-#include "migration/dialect.hpp"
+#include "cryptcol/migration/sql/safe_error.hpp"
 
 namespace cryptcol::cli {
 
@@ -65,50 +66,6 @@ std::string database_of(const ParsedArgs& args) {
   return *db;
 }
 
-namespace {
-
-// The --max-bytes add-column was run with. It is part of every step definition of the
-// standard plan (and so of its checksums), so later verbs must use the same value; it is
-// recovered from the width of the encrypted column and the checksum in the history:
-// VARCHAR(22 + 4*ceil((n+16)/3)) leaves three candidates for n, TEXT means 0.
-std::size_t recover_max_bytes(const std::string& db, const migration::ColumnSpec& spec) {
-  std::size_t found = 0;
-  with_safe_errors("reading the column definition", [&] {
-    auto sql = migration::open_session(db);
-    const std::string add_name = "add_encrypted_column:" + spec.qualified_name();
-    const auto applied = migration::applied_state(migration::load_history(*sql), add_name);
-    if (!applied.applied) return;
-    std::string encrypted = spec.encrypted_column;
-    if (auto state = migration::load_column_state(*sql, spec.table, spec.plaintext_column)) {
-      encrypted = state->encrypted_column;
-    }
-    const auto type = migration::detail::column_type(*sql, migration::backend_of(*sql),
-                                                     spec.table, encrypted);
-    std::vector<std::size_t> candidates = {0};
-    if (type) {
-      const auto open = type->find('(');
-      if (open != std::string::npos) {
-        const long width = std::strtol(type->c_str() + open + 1, nullptr, 10);
-        const long m = (width - 22) / 4;
-        for (long n = 3 * m - 18; n <= 3 * m - 16; ++n) {
-          if (n > 0) candidates.push_back(static_cast<std::size_t>(n));
-        }
-      }
-    }
-    for (std::size_t n : candidates) {
-      migration::ColumnSpec candidate = spec;
-      candidate.max_plaintext_bytes = n;
-      if (migration::step_checksum(migration::AddEncryptedColumn(candidate, {}, add_name)) ==
-          applied.checksum) {
-        found = n;
-        return;
-      }
-    }
-  });
-  return found;
-}
-
-}  // namespace
 
 migration::ColumnSpec column_of(const ParsedArgs& args) {
   auto table = args.get("table");
@@ -119,7 +76,12 @@ migration::ColumnSpec column_of(const ParsedArgs& args) {
   migration::ColumnSpec spec(*table, *column, args.get_or("encrypted-column", ""),
                              args.get_or("pk", "id"), static_cast<std::size_t>(max_bytes.value_or(0)));
   spec = spec.resolved();  // errc::invalid_identifier (exit 2) for a bad name
-  if (!max_bytes) spec.max_plaintext_bytes = recover_max_bytes(database_of(args), spec);
+  if (!max_bytes) {
+    with_safe_errors("reading the column definition", [&] {
+      auto sql = migration::open_session(database_of(args));
+      spec.max_plaintext_bytes = migration::registered_max_plaintext_bytes(*sql, spec).value_or(0);
+    });
+  }
   return spec;
 }
 
@@ -170,7 +132,7 @@ void with_safe_errors(const std::string& what, const std::function<void()>& body
   } catch (const std::bad_alloc&) {
     throw;
   } catch (...) {
-    throw migration::detail::current_safe_error(what);
+    throw migration::current_safe_error(what);
   }
 }
 

@@ -10,7 +10,7 @@
 
 #include <cryptcol/key_ring.hpp>
 #include <cryptcol/migration/column.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 
 #include "arg_parser.hpp"
 #include "io.hpp"

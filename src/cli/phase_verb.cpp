@@ -16,13 +16,13 @@ migration::StepPtr make_step(const std::string& step_verb, const migration::Colu
                              const std::string& name) {
   using namespace migration;
   if (step_verb == "add_encrypted_column") {
-    return std::make_shared<AddEncryptedColumn>(column, AddEncryptedColumnOptions{}, name);
+    return std::make_shared<AddEncryptedColumnStep>(column, AddEncryptedColumnOptions{}, name);
   }
-  if (step_verb == "enable_dual_write") return std::make_shared<EnableDualWrite>(column, name);
-  if (step_verb == "backfill") return std::make_shared<Backfill>(column, name);
-  if (step_verb == "verify") return std::make_shared<Verify>(column, name);
-  if (step_verb == "cut_over") return std::make_shared<CutOver>(column, name);
-  return std::make_shared<Contract>(column, "TEXT", name);
+  if (step_verb == "enable_dual_write") return std::make_shared<EnableDualWriteStep>(column, name);
+  if (step_verb == "backfill") return std::make_shared<BackfillStep>(column, name);
+  if (step_verb == "verify") return std::make_shared<VerifyStep>(column, name);
+  if (step_verb == "cut_over") return std::make_shared<CutOverStep>(column, name);
+  return std::make_shared<ContractStep>(column, "TEXT", name);
 }
 
 exit_code run_phase(const PhaseVerbSpec& spec, const ParsedArgs& args, Context& ctx) {

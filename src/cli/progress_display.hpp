@@ -10,7 +10,7 @@
 #include <ostream>
 #include <string>
 
-#include <cryptcol/migration/progress.hpp>
+#include <cryptcol/migration/data/progress.hpp>
 
 namespace cryptcol::cli {
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/history.hpp>
+#include <cryptcol/migration/control/audit.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/control/history.hpp>
 
 #include <soci/soci.h>
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include <cryptcol/key_ring.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "arg_parser.hpp"

@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include <soci/soci.h>
 

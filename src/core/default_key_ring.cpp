@@ -18,6 +18,10 @@ std::shared_ptr<const KeyRing> try_default_key_ring() noexcept {
   return std::atomic_load(&g_default_ring);
 }
 
+std::shared_ptr<const KeyRing> ring_or_default(std::shared_ptr<const KeyRing> ring) {
+  return ring ? ring : default_key_ring();
+}
+
 std::shared_ptr<const KeyRing> default_key_ring() {
   auto ring = std::atomic_load(&g_default_ring);
   if (!ring) {

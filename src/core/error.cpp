@@ -93,6 +93,6 @@ std::error_code make_error_code(errc code) noexcept {
 }
 
 error::error(errc code, const std::string& detail)
-    : std::runtime_error(compose(code, detail)), code_(code) {}
+    : std::runtime_error(compose(code, detail)), code_(code), detail_(detail) {}
 
 }  // namespace cryptcol

@@ -1,17 +1,16 @@
 #include "core/gcm_engine.hpp"
 
 #include <pthread.h>
-#include <sys/random.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <vector>
 
 #include <cryptopp/aes.h>
 #include <cryptopp/gcm.h>
 
+#include "core/random_bytes.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/secure_memory.hpp"
 
@@ -34,15 +33,7 @@ struct NonceBuffer {
   ~NonceBuffer() { secure_wipe(bytes, sizeof bytes); }
 
   void refill() {
-    std::size_t filled = 0;
-    while (filled < size) {
-      const ssize_t n = ::getrandom(bytes + filled, size - filled, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw error(errc::random_source_failure, "getrandom failed");
-      }
-      filled += static_cast<std::size_t>(n);
-    }
+    fill_random(bytes, size);
     used = 0;
   }
 };

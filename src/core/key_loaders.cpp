@@ -1,6 +1,5 @@
 // Key sources: the OS CSPRNG, the environment and key files.
 
-#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/random_bytes.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/key_ring.hpp"
@@ -21,18 +21,6 @@ namespace cryptcol {
 namespace {
 
 constexpr std::string_view env_key_prefix = "CRYPTCOL_KEY_";
-
-void fill_random(std::uint8_t* out, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::getrandom(out, size, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      throw error(errc::random_source_failure, "getrandom failed");
-    }
-    out += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -64,7 +52,7 @@ std::vector<std::string> split_list(std::string_view text) {
 
 std::string generate_base64_key() {
   std::uint8_t key[key_size];
-  fill_random(key, key_size);
+  detail::fill_random(key, key_size);
   std::string out;
   base64_encode_append(key, key_size, out);
   secure_wipe(key, key_size);

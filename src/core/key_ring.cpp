@@ -3,8 +3,8 @@
 #include <atomic>
 #include <cstring>
 
-#include <cryptopp/sha.h>
-
+#include "core/hex.hpp"
+#include "core/sha256.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/secure_memory.hpp"
@@ -18,15 +18,8 @@ std::uint64_t next_key_id() noexcept {
 }
 
 std::string short_fingerprint(const std::uint8_t* key) {
-  std::uint8_t digest[CryptoPP::SHA256::DIGESTSIZE];
-  CryptoPP::SHA256().CalculateDigest(digest, key, key_size);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (int i = 0; i < 4; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
-  }
-  return out;
+  const detail::Sha256Digest digest = detail::sha256(key, key_size);
+  return detail::to_hex(digest.data(), 4);
 }
 
 std::string decode_key(std::string_view base64_key) {

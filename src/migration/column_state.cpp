@@ -8,8 +8,8 @@
 #include <soci/soci.h>
 
 #include "cryptcol/error.hpp"
-#include "migration/dialect.hpp"
-#include "migration/timestamp.hpp"
+#include "migration/sql/dialect.hpp"
+#include "cryptcol/migration/support/utc_time.hpp"
 
 namespace cryptcol::migration {
 
@@ -128,7 +128,7 @@ void ensure_column_state_table(soci::session& session) {
     // Two processes creating it at once: PostgreSQL lets one of them fail on the catalog's
     // unique index even with IF NOT EXISTS. The table existing afterwards is success.
     if (!state_table_exists(session)) {
-      throw detail::to_safe_error(e, "creating cryptcol_columns");
+      throw to_safe_error(e, "creating cryptcol_columns");
     }
   }
 }
@@ -160,7 +160,7 @@ void save_column_state(soci::session& session, const ColumnState& state) {
   validate_identifier(state.primary_key);
   ensure_column_state_table(session);
   const std::string phase_name = to_string(state.current);
-  const std::string now = detail::utc_timestamp_now();
+  const std::string now = utc_timestamp();
   const int passed = state.last_verify_passed ? 1 : 0;
   std::string backfill_at = state.last_backfill_at.value_or("");
   std::string verify_at = state.last_verify_at.value_or("");
@@ -191,7 +191,7 @@ void record_backfill(soci::session& session, const ColumnSpec& column,
   ensure_column_state_table(session);
   ColumnState state = state_for_update(session, column);
   state.active_key_version = key_version;
-  state.last_backfill_at = detail::utc_timestamp_now();
+  state.last_backfill_at = utc_timestamp();
   // New ciphertexts were written: the last verify no longer speaks for them.
   state.last_verify_passed = false;
   if (state.current == phase::verified) state.current = phase::backfilled;
@@ -201,7 +201,7 @@ void record_backfill(soci::session& session, const ColumnSpec& column,
 void record_verify(soci::session& session, const ColumnSpec& column, bool passed) {
   ensure_column_state_table(session);
   ColumnState state = state_for_update(session, column);
-  state.last_verify_at = detail::utc_timestamp_now();
+  state.last_verify_at = utc_timestamp();
   state.last_verify_passed = passed;
   if (!passed && state.current == phase::verified) state.current = phase::backfilled;
   save_column_state(session, state);

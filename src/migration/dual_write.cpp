@@ -1,4 +1,4 @@
-#include "cryptcol/dual_write.hpp"
+#include "cryptcol/migration/dual_write.hpp"
 
 #include <exception>
 #include <utility>
@@ -10,7 +10,7 @@
 #include "cryptcol/envelope.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/secure_memory.hpp"
-#include "migration/dialect.hpp"
+#include "migration/sql/dialect.hpp"
 
 namespace cryptcol {
 
@@ -148,7 +148,7 @@ DualWriteColumn::DualWriteColumn(migration::ColumnSpec column, DualWriteOptions 
     : column_(column.resolved()), options_(std::move(options)) {}
 
 std::shared_ptr<const KeyRing> DualWriteColumn::keys() const {
-  return options_.keys ? options_.keys : default_key_ring();
+  return ring_or_default(options_.keys);
 }
 
 void DualWriteColumn::refresh() noexcept {
@@ -165,16 +165,12 @@ ColumnRoute DualWriteColumn::route(soci::session& session) {
   const auto now = std::chrono::steady_clock::now();
   if (cached_ && now - loaded_at_ < options_.refresh_interval) return *cached_;
   std::optional<migration::ColumnState> state;
-  try {
+  const auto what = [&] { return "reading the phase of " + column_.qualified_name(); };
+  migration::with_safe_errors(what, [&] {
     // load_column_state looks in the catalog first, so a missing state table does not
     // raise an error (which on PostgreSQL would abort the caller's transaction).
     state = migration::load_column_state(session, column_.table, column_.plaintext_column);
-  } catch (const error&) {
-    throw;
-  } catch (...) {
-    throw migration::detail::current_safe_error("reading the phase of " +
-                                                column_.qualified_name());
-  }
+  });
   cached_ = state ? route_for_phase(state->current, column_.plaintext_column,
                                     state->encrypted_column)
                   : route_for_phase(options_.unmanaged_phase, column_.plaintext_column,
@@ -215,23 +211,19 @@ auto DualWriteColumn::with_route(soci::session& session, const char* what, Actio
   } catch (const std::exception& e) {
     // Also for cryptcol errors: a column renamed under a stale route can surface as a value
     // that does not decrypt rather than as a missing column.
-    if (options_.pinned_phase) throw migration::detail::to_safe_error(e, context);
+    if (options_.pinned_phase) throw migration::to_safe_error(e, context);
     refresh();
     ColumnRoute second;
     try {
       second = route(session);
     } catch (...) {
-      throw migration::detail::to_safe_error(e, context);
+      throw migration::to_safe_error(e, context);
     }
-    if (second.phase == first.phase) throw migration::detail::to_safe_error(e, context);
+    if (second.phase == first.phase) throw migration::to_safe_error(e, context);
   }
-  try {
+  return migration::with_safe_errors([&] { return context; }, [&] {
     return action(route(session));
-  } catch (const error&) {
-    throw;
-  } catch (...) {
-    throw migration::detail::current_safe_error(context);
-  }
+  });
 }
 
 void DualWriteColumn::insert(soci::session& session, long long id,

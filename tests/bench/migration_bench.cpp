@@ -26,8 +26,8 @@
 #include <soci/soci.h>
 
 #include <cryptcol/key_ring.hpp>
-#include <cryptcol/migration/backfill.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 namespace {
 

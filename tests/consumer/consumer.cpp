@@ -18,7 +18,7 @@
 #include <cryptcol/default_key_ring.hpp>
 #include <cryptcol/encrypted_string.hpp>
 #include <cryptcol/key_ring.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/version.hpp>
 
 #if !defined(CRYPTCOL_VERSION_MAJOR) || !defined(CRYPTCOL_VERSION_STRING)

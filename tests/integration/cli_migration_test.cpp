@@ -22,8 +22,8 @@
 
 #include <soci/soci.h>
 
-#include <cryptcol/dual_write.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/dual_write.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 #include "integration/cli_support.hpp"
 

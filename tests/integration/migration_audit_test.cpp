@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include <cryptcol/migration/audit.hpp>
-#include <cryptcol/migration/history.hpp>
+#include <cryptcol/migration/control/audit.hpp>
+#include <cryptcol/migration/control/history.hpp>
 
 #include "integration/migration_test_db.hpp"
 #include "support/test_support.hpp"

@@ -9,9 +9,9 @@
 
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/backfill.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include "integration/migration_data_fixture.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <cryptcol/error.hpp>
 #include <cryptcol/migration/column.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 #include "support/test_support.hpp"
 

@@ -16,7 +16,7 @@
 #include <cryptcol/key_ring.hpp>
 #include <cryptcol/migration/column.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 #include "support/test_support.hpp"
 

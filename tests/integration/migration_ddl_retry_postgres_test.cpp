@@ -9,7 +9,7 @@
 #include <soci/soci.h>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "integration/migration_test_db.hpp"
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(ddl_retries_until_the_lock_is_free) {
 
   const auto started = steady::now();
   mig::ColumnSpec spec(table, "medical_history", {}, "id", 500);
-  mig::Runner runner(db.connect, {std::make_shared<mig::AddEncryptedColumn>(spec)},
+  mig::Runner runner(db.connect, {std::make_shared<mig::AddEncryptedColumnStep>(spec)},
                      options_for(db));
   auto report = runner.up();
   const long long elapsed = ms_since(started);
@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(ddl_gives_up_with_lock_timeout) {
   options.step.ddl.lock_timeout = 200ms;
   options.step.ddl.max_attempts = 3;
   mig::ColumnSpec spec(table, "medical_history");
-  auto step = std::make_shared<mig::AddEncryptedColumn>(spec);
+  auto step = std::make_shared<mig::AddEncryptedColumnStep>(spec);
   const auto started = steady::now();
   try {
     mig::Runner(db.connect, {step}, options).up();

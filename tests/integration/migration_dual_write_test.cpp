@@ -5,7 +5,7 @@
 
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/default_key_ring.hpp>
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/error.hpp>
 #include <cryptcol/migration/column_state.hpp>
 

@@ -20,8 +20,8 @@
 #include <soci/soci.h>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/lock.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/lock.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 
 #include "integration/migration_test_db.hpp"
 #include "support/test_support.hpp"

@@ -4,10 +4,10 @@
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/backfill.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include "integration/migration_data_fixture.hpp"
 

@@ -18,10 +18,10 @@
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/default_key_ring.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
+#include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "integration/migration_test_db.hpp"
@@ -140,16 +140,16 @@ inline void case_add_column_up_down_up() {
   auto p = create_patients(db, 20, 2000);
   mig::AddEncryptedColumnOptions add;
   add.partial_index = true;
-  auto step = std::make_shared<mig::AddEncryptedColumn>(p.spec, add);
+  auto step = std::make_shared<mig::AddEncryptedColumnStep>(p.spec, add);
   mig::Runner runner(db.connect, {step}, runner_options(db, ring));
 
   const std::string expected_type =
       "VARCHAR(" + std::to_string(EncryptedString<2000>::column_width) + ")";
   BOOST_CHECK_EQUAL(step->column_type(), expected_type);
   BOOST_CHECK_EQUAL(EncryptedString<2000>::column_width, text_envelope_size(4, 2000));
-  BOOST_CHECK_EQUAL(mig::AddEncryptedColumn(mig::encrypted_column_spec<64>("t", "c")).column_type(),
+  BOOST_CHECK_EQUAL(mig::AddEncryptedColumnStep(mig::encrypted_column_spec<64>("t", "c")).column_type(),
                     "VARCHAR(" + std::to_string(EncryptedString<64>::column_width) + ")");
-  BOOST_CHECK_EQUAL(mig::AddEncryptedColumn(mig::ColumnSpec("t", "c")).column_type(), "TEXT");
+  BOOST_CHECK_EQUAL(mig::AddEncryptedColumnStep(mig::ColumnSpec("t", "c")).column_type(), "TEXT");
 
   for (int round = 0; round < 2; ++round) {
     auto up = runner.up();
@@ -354,12 +354,12 @@ inline void case_contract_needs_verify() {
   auto db = make_database();
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 50);
-  auto add = std::make_shared<mig::AddEncryptedColumn>(p.spec);
-  auto dual = std::make_shared<mig::EnableDualWrite>(p.spec);
-  auto backfill = std::make_shared<mig::Backfill>(p.spec);
-  auto verify = std::make_shared<mig::Verify>(p.spec);
-  auto cut = std::make_shared<mig::CutOver>(p.spec);
-  auto contract = std::make_shared<mig::Contract>(p.spec);
+  auto add = std::make_shared<mig::AddEncryptedColumnStep>(p.spec);
+  auto dual = std::make_shared<mig::EnableDualWriteStep>(p.spec);
+  auto backfill = std::make_shared<mig::BackfillStep>(p.spec);
+  auto verify = std::make_shared<mig::VerifyStep>(p.spec);
+  auto cut = std::make_shared<mig::CutOverStep>(p.spec);
+  auto contract = std::make_shared<mig::ContractStep>(p.spec);
   auto options = runner_options(db, ring);
 
   // Backfilled but never verified: cut-over and contract both refuse.
@@ -396,7 +396,7 @@ inline void case_contract_needs_verify() {
   } catch (const error& e) {
     BOOST_CHECK(e.code() == errc::verification_required);
   }
-  auto verify_again = std::make_shared<mig::Verify>(p.spec, "verify-again:" + p.spec.table);
+  auto verify_again = std::make_shared<mig::VerifyStep>(p.spec, "verify-again:" + p.spec.table);
   auto report =
       mig::Runner(db.connect, {add, dual, backfill, verify, cut, verify_again, contract}, options)
           .up();
@@ -544,7 +544,7 @@ inline void case_verify_step_fails_on_bad_rows() {
     auto sql = db.open();
     *sql << "UPDATE \"" + p.spec.table + "\" SET medical_history_encrypted = NULL WHERE id = 5";
   }
-  auto rerun = std::make_shared<mig::Backfill>(p.spec, "backfill-repair:" + p.spec.table);
+  auto rerun = std::make_shared<mig::BackfillStep>(p.spec, "backfill-repair:" + p.spec.table);
   auto report = mig::Runner(db.connect, {plan[0], plan[1], plan[2], rerun, plan[3], plan[4]},
                             options).up();
   BOOST_CHECK_EQUAL(report.count(mig::step_outcome::applied), 3u);
@@ -616,7 +616,7 @@ inline void case_audit_and_canary() {
       BOOST_CHECK(std::string(e.what()).find(p.canary) != std::string::npos);
     }
   }
-  auto add = std::make_shared<mig::AddEncryptedColumn>(p.spec);
+  auto add = std::make_shared<mig::AddEncryptedColumnStep>(p.spec);
   auto leaky = std::make_shared<mig::SqlStep>(
       "leaky:" + p.spec.table,
       std::vector<std::string>{leak_sql, db.kind == mig::backend::postgresql
@@ -636,11 +636,11 @@ inline void case_audit_and_canary() {
 
   // The whole migration and a rotation, with every kind of audit sink.
   auto plan = mig::standard_plan(p.spec);
-  auto verify_after_rotation = std::make_shared<mig::Verify>(p.spec, "verify-v2:" + p.spec.table);
+  auto verify_after_rotation = std::make_shared<mig::VerifyStep>(p.spec, "verify-v2:" + p.spec.table);
   mig::Runner(db.connect, {plan[0], plan[1], plan[2], plan[3]}, options).up();
   auto rotate_options = options;
   rotate_options.step.keys = test_key_ring({"v1", "v2"}, "v2");
-  auto rotate = std::make_shared<mig::Rotate>(p.spec, "v2");
+  auto rotate = std::make_shared<mig::RotateStep>(p.spec, "v2");
   try {
     // v1 is active in `options`: the rotation step refuses to run against the wrong ring.
     mig::Runner(db.connect, {plan[0], plan[1], plan[2], plan[3], rotate}, options).up();

@@ -12,7 +12,7 @@
 
 #include <soci/soci.h>
 
-#include <cryptcol/migration/connection.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
 
 #include "support/test_support.hpp"
 

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <string>
 
-#include <cryptcol/migration/backfill.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
 
 #include "support/test_support.hpp"
 

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include "integration/migration_data_fixture.hpp"
 

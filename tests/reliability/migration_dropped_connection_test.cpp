@@ -8,8 +8,8 @@
 #include <future>
 #include <thread>
 
-#include <cryptcol/migration/backfill.hpp>
-#include <cryptcol/migration/rotate.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
 
 #include "integration/migration_data_fixture.hpp"
 

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include <cryptcol/cipher.hpp>
-#include <cryptcol/dual_write.hpp>
+#include <cryptcol/migration/dual_write.hpp>
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/backfill.hpp>
-#include <cryptcol/migration/rotate.hpp>
-#include <cryptcol/migration/verify.hpp>
+#include <cryptcol/migration/data/backfill.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/data/verify.hpp>
 
 #include "integration/migration_data_fixture.hpp"
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include <fmt/format.h>
+#include "cryptcol/fmt.hpp"
 
 #include <cryptcol/encrypted_string.hpp>
 #include <cryptcol/envelope.hpp>

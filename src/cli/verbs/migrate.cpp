@@ -4,9 +4,9 @@
 #include <string>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
-#include <cryptcol/migration/history.hpp>
-#include <cryptcol/migration/runner.hpp>
+#include <cryptcol/migration/control/audit.hpp>
+#include <cryptcol/migration/control/history.hpp>
+#include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include "key_options.hpp"

@@ -13,10 +13,10 @@
 
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/audit.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/history.hpp>
-#include <cryptcol/migration/rotate.hpp>
+#include <cryptcol/migration/control/audit.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/control/history.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
 #include <cryptcol/secure_memory.hpp>
 
 #include <soci/soci.h>

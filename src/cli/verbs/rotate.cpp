@@ -25,7 +25,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   std::string name = "rotate:" + column.qualified_name() + "@" + target;
   // A second rotation to the same key (rows written under the old key since) is a new run.
   if (step_applied(args, name)) name = repeat_name(name);
-  request.plan = {std::make_shared<migration::Rotate>(column, target, name)};
+  request.plan = {std::make_shared<migration::RotateStep>(column, target, name)};
   request.target = name;
   request.progress_label = "rotate";
   request.require_earlier_applied = false;

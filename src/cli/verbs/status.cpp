@@ -5,11 +5,11 @@
 #include <string>
 #include <vector>
 
-#include <cryptcol/migration/audit.hpp>
+#include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/column_state.hpp>
-#include <cryptcol/migration/connection.hpp>
-#include <cryptcol/migration/history.hpp>
-#include <cryptcol/migration/rotate.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/control/history.hpp>
+#include <cryptcol/migration/data/rotate.hpp>
 
 #include <soci/soci.h>
 
