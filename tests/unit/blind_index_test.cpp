@@ -488,3 +488,17 @@ BOOST_AUTO_TEST_CASE(index_key_builder) {
   // describe() holds versions and fingerprints, never key bytes.
   for (const auto& info : ring->describe()) BOOST_TEST(info.fingerprint.size() == 8u);
 }
+
+BOOST_AUTO_TEST_CASE(new_error_codes_have_names_and_classes) {
+  using cryptcol::error_class;
+  BOOST_TEST(std::string(cryptcol::to_string(errc::no_index_key)) == "no_index_key");
+  BOOST_TEST(std::string(cryptcol::to_string(errc::empty_index_value)) == "empty_index_value");
+  BOOST_TEST(std::string(cryptcol::to_string(errc::bad_index_bits)) == "bad_index_bits");
+  BOOST_TEST(std::string(cryptcol::to_string(errc::unknown_index)) == "unknown_index");
+  BOOST_CHECK(cryptcol::class_of(errc::no_index_key) == error_class::key);
+  BOOST_CHECK(cryptcol::class_of(errc::empty_index_value) == error_class::value);
+  // Existing numbers are unchanged.
+  BOOST_TEST(static_cast<int>(errc::authentication_failed) == 40);
+  BOOST_TEST(static_cast<int>(errc::database_error) == 60);
+  BOOST_TEST(static_cast<int>(errc::irreversible_step) == 70);
+}
