@@ -142,24 +142,32 @@ BlindIndexValue compute_blind_index(const KeyMaterial& index_key, const BlindInd
                                             std::to_string(index.fields.size()) + " values, not " +
                                             std::to_string(values.size()));
   }
-  std::string message;
+  // Normalise every field first so the message is allocated once (no stray copies to wipe).
+  std::vector<std::string> normalised;
+  normalised.reserve(values.size());
+  auto wipe_all = [&] {
+    for (auto& n : normalised) secure_wipe(n);
+  };
+  std::size_t total = 0;
   try {
     for (std::size_t i = 0; i < values.size(); ++i) {
-      std::string normalised = apply_transforms(index.fields[i].transforms, values[i]);
-      if (message.capacity() < message.size() + 4 + normalised.size()) {
-        std::string bigger;
-        bigger.reserve(2 * (message.size() + 4 + normalised.size()));
-        bigger = message;
-        secure_wipe(message);
-        message = std::move(bigger);
-      }
-      append_length_prefixed(message, normalised);
-      secure_wipe(normalised);
+      normalised.push_back(apply_transforms(index.fields[i].transforms, values[i]));
+      total += 4 + normalised.back().size();
     }
   } catch (...) {
+    wipe_all();
+    throw;
+  }
+  std::string message;
+  message.reserve(total);
+  try {
+    for (const auto& n : normalised) append_length_prefixed(message, n);
+  } catch (...) {
+    wipe_all();
     secure_wipe(message);
     throw;
   }
+  wipe_all();
   std::string digest;
   try {
     digest = index.speed == blind_index_speed::slow
