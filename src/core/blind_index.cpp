@@ -143,16 +143,23 @@ BlindIndexValue compute_blind_index(const KeyMaterial& index_key, const BlindInd
                                             std::to_string(values.size()));
   }
   // Normalise every field first so the message is allocated once (no stray copies to wipe).
-  std::vector<std::string> normalised;
-  normalised.reserve(values.size());
+  // Fields without transformations are hashed from the caller's bytes, not copied.
+  std::vector<std::string> normalised(values.size());
+  auto field_bytes = [&](std::size_t i) {
+    return index.fields[i].transforms.empty() ? values[i] : std::string_view(normalised[i]);
+  };
   auto wipe_all = [&] {
     for (auto& n : normalised) secure_wipe(n);
   };
   std::size_t total = 0;
   try {
     for (std::size_t i = 0; i < values.size(); ++i) {
-      normalised.push_back(apply_transforms(index.fields[i].transforms, values[i]));
-      total += 4 + normalised.back().size();
+      if (!index.fields[i].transforms.empty()) {
+        normalised[i] = apply_transforms(index.fields[i].transforms, values[i]);
+      } else if (values[i].empty()) {
+        throw error(errc::empty_index_value, "an exact-bytes index of an empty value");
+      }
+      total += 4 + field_bytes(i).size();
     }
   } catch (...) {
     wipe_all();
@@ -161,7 +168,7 @@ BlindIndexValue compute_blind_index(const KeyMaterial& index_key, const BlindInd
   std::string message;
   message.reserve(total);
   try {
-    for (const auto& n : normalised) append_length_prefixed(message, n);
+    for (std::size_t i = 0; i < values.size(); ++i) append_length_prefixed(message, field_bytes(i));
   } catch (...) {
     wipe_all();
     secure_wipe(message);

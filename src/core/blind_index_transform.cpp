@@ -81,28 +81,32 @@ Transform ascii_lowercase() {
 
 Transform collapse_whitespace() {
   return Transform("collapse_whitespace", [](std::string_view v) {
-    std::string out;
-    out.reserve(v.size());
+    // Written in place into a buffer of the input's size (never outgrown, so never copied).
+    std::string out(v.size(), '\0');
+    std::size_t n = 0;
     bool pending_space = false;
     for (char c : v) {
       if (is_ascii_space(c)) {
-        pending_space = !out.empty();
+        pending_space = n > 0;
         continue;
       }
-      if (pending_space) out += ' ';
+      if (pending_space) out[n++] = ' ';
       pending_space = false;
-      out += c;
+      out[n++] = c;
     }
+    out.resize(n);
     return out;
   });
 }
 
 Transform digits_only() {
   return Transform("digits_only", [](std::string_view v) {
-    std::string out;
+    std::string out(v.size(), '\0');
+    std::size_t n = 0;
     for (char c : v) {
-      if (c >= '0' && c <= '9') out += c;
+      if (c >= '0' && c <= '9') out[n++] = c;
     }
+    out.resize(n);
     return out;
   });
 }
