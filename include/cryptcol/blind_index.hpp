@@ -86,6 +86,10 @@ struct BlindIndex {
                              std::string key_version = "v1");
 
   bool is_compound() const noexcept { return fields.size() > 1; }
+  // Conventional name of the column that stores it: "<first column>_<index name>_bidx".
+  std::string column_name() const {
+    return (fields.empty() ? std::string() : fields.front().column + "_") + name + "_bidx";
+  }
   std::size_t stored_width() const noexcept { return blind_index_stored_width(bits); }
   // Throws bad_index_bits, invalid_identifier (name, columns), invalid_argument (no field,
   // a column twice, scrypt parameters) or a version-id error for key_version.

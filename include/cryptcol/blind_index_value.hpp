@@ -2,7 +2,8 @@
 #define CRYPTCOL_BLIND_INDEX_VALUE_HPP
 
 // A blind-index value as stored in the database: lowercase hex, blind_index_stored_width(bits)
-// characters. Bind it with cryptcol/soci/blind_index_value.hpp:
+// characters; a default-constructed value is empty and binds as SQL NULL. Bind it with
+// cryptcol/soci/blind_index_value.hpp:
 //   sql << "select id from t where email_lower_bidx = :v", soci::use(value), soci::into(id);
 
 #include <ostream>
@@ -25,8 +26,10 @@ class BlindIndexValue {
   friend bool operator!=(const BlindIndexValue& a, const BlindIndexValue& b) noexcept {
     return !(a == b);
   }
-  friend std::ostream& operator<<(std::ostream& os, const BlindIndexValue& v) {
-    return os << v.hex_;
+  // Redacted like EncryptedString: with the index key, a value can be matched against
+  // guesses, so it stays out of logs. Use str() to store or bind it.
+  friend std::ostream& operator<<(std::ostream& os, const BlindIndexValue&) {
+    return os << "[blind index]";
   }
 
  private:

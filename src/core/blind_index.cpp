@@ -138,7 +138,7 @@ BlindIndexValue compute_blind_index(const KeyMaterial& index_key, const BlindInd
                                     const std::vector<std::string_view>& values) {
   validate_blind_index_bits(index.bits);
   if (values.size() != index.fields.size()) {
-    throw error(errc::invalid_argument, "index " + index.name + " takes " +
+    throw error(errc::invalid_argument, "the index takes " +
                                             std::to_string(index.fields.size()) + " values, not " +
                                             std::to_string(values.size()));
   }

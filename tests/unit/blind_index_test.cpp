@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -181,6 +182,16 @@ BOOST_AUTO_TEST_CASE(values_have_the_stored_width_for_every_bit_length) {
                      "i" + std::to_string(bits), "MRN-0042"));
     }
   }
+}
+
+BOOST_AUTO_TEST_CASE(values_print_redacted) {
+  BlindIndexer indexer("patients", index_ring());
+  indexer.add(BlindIndex::single("mrn_idx", "mrn", {}, 64));
+  const auto value = indexer.compute("mrn_idx", "MRN-0042");
+  std::ostringstream out;
+  out << value;
+  BOOST_TEST(out.str() == "[blind index]");
+  BOOST_TEST(out.str().find(value.str()) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(stored_values_parse_only_as_lowercase_hex) {
@@ -376,6 +387,8 @@ BOOST_AUTO_TEST_CASE(compound_index_is_unambiguous) {
   CRYPTCOL_CHECK_ERRC(indexer.compute("a_b", std::vector<std::string_view>{"abc"}), errc::invalid_argument);
   CRYPTCOL_CHECK_ERRC(indexer.compute("a_b", {"a", ""}), errc::empty_index_value);
   BOOST_TEST(indexer.index("a_b").is_compound());
+  BOOST_TEST(indexer.index("a_b").column_name() == "a_a_b_bidx");
+  BOOST_TEST(BlindIndex::single("lower", "email").column_name() == "email_lower_bidx");
 }
 
 BOOST_AUTO_TEST_CASE(slow_variant_differs_from_fast) {
