@@ -32,12 +32,14 @@ enum class errc {
   key_source_missing,        // no keys found in the environment / file not readable
   no_legacy_key,             // unversioned legacy value but no legacy key configured
   no_key_ring,               // process-wide key ring used before one was installed
+  no_index_key,              // no blind-index root key (of that version) configured
   // Decryption and values.
   authentication_failed = 40,  // GCM tag check failed: wrong key, tampered or swapped value
   invalid_utf8,                // decrypted bytes (or a plaintext to encrypt) are not UTF-8
   plaintext_too_long,          // longer than EncryptedString<N> allows
   null_value,                  // SQL NULL read into a non-optional EncryptedString
   random_source_failure,
+  empty_index_value,           // a blind-index transformation chain left nothing to hash
   // Database and migration.
   database_error = 60,
   invalid_identifier,       // table/column name that is not a plain SQL identifier
@@ -50,6 +52,8 @@ enum class errc {
   wrong_phase,              // a step run out of order
   step_failed,
   irreversible_step,
+  bad_index_bits,           // blind-index length outside 1..256 bits
+  unknown_index,            // no blind index of that name is declared
 };
 
 // Broad classes, e.g. for the command-line tool's exit codes.

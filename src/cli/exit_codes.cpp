@@ -8,6 +8,8 @@ exit_code exit_code_for(errc code) noexcept {
   switch (code) {
     case errc::authentication_failed: return exit_code::authentication;
     case errc::invalid_argument:
+    case errc::bad_index_bits:
+    case errc::unknown_index:
     case errc::invalid_identifier: return exit_code::usage;
     case errc::random_source_failure: return exit_code::internal;
     default: break;

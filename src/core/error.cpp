@@ -25,11 +25,13 @@ const char* to_string(errc code) noexcept {
     case errc::key_source_missing: return "key_source_missing";
     case errc::no_legacy_key: return "no_legacy_key";
     case errc::no_key_ring: return "no_key_ring";
+    case errc::no_index_key: return "no_index_key";
     case errc::authentication_failed: return "authentication_failed";
     case errc::invalid_utf8: return "invalid_utf8";
     case errc::plaintext_too_long: return "plaintext_too_long";
     case errc::null_value: return "null_value";
     case errc::random_source_failure: return "random_source_failure";
+    case errc::empty_index_value: return "empty_index_value";
     case errc::database_error: return "database_error";
     case errc::invalid_identifier: return "invalid_identifier";
     case errc::invalid_argument: return "invalid_argument";
@@ -41,6 +43,8 @@ const char* to_string(errc code) noexcept {
     case errc::wrong_phase: return "wrong_phase";
     case errc::step_failed: return "step_failed";
     case errc::irreversible_step: return "irreversible_step";
+    case errc::bad_index_bits: return "bad_index_bits";
+    case errc::unknown_index: return "unknown_index";
   }
   return "unknown_error";
 }

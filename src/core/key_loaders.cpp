@@ -12,6 +12,7 @@
 #include "core/random_bytes.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
+#include "cryptcol/index_key_ring.hpp"
 #include "cryptcol/key_ring.hpp"
 #include "cryptcol/secure_memory.hpp"
 
@@ -21,6 +22,7 @@ namespace cryptcol {
 namespace {
 
 constexpr std::string_view env_key_prefix = "CRYPTCOL_KEY_";
+constexpr std::string_view env_index_key_prefix = "CRYPTCOL_INDEX_KEY_";
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -46,6 +48,90 @@ std::vector<std::string> split_list(std::string_view text) {
 [[noreturn]] void file_format_error(std::size_t line_number, const char* what) {
   throw error(errc::key_file_format,
               "key file line " + std::to_string(line_number) + ": " + what);
+}
+
+// One entry kind of the key file and how many fields follow it.
+struct EntryShape {
+  const char* kind;
+  std::size_t fields;
+  const char* usage;
+};
+constexpr EntryShape entry_shapes[] = {
+    {"key", 3, "expected: key <version> <state> <base64 key>"},
+    {"legacy", 1, "expected: legacy <base64 key>"},
+    {"index-key", 2, "expected: index-key <version> <base64 key>"},
+};
+
+// Calls handle(kind, fields) for every entry of a key file, each checked against its shape;
+// every line of every kind is checked, whichever kinds the caller uses. Wipes each line.
+template <typename Handler>
+void for_each_key_file_entry(std::string_view contents, Handler handle) {
+  std::size_t line_number = 0;
+  std::size_t start = 0;
+  std::vector<std::string> fields;
+  auto wipe_fields = [&] {
+    for (auto& field : fields) secure_wipe(field);
+    fields.clear();
+  };
+  while (start < contents.size()) {
+    auto end = contents.find('\n', start);
+    if (end == std::string_view::npos) end = contents.size();
+    std::string line(contents.substr(start, end - start));
+    start = end + 1;
+    ++line_number;
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream in(line);
+    std::string kind;
+    if (!(in >> kind)) {
+      secure_wipe(line);
+      continue;
+    }
+    for (std::string field; in >> field;) {
+      fields.push_back(field);
+      secure_wipe(field);
+    }
+    in.str(std::string());
+    secure_wipe(line);
+    const EntryShape* shape = nullptr;
+    for (const auto& candidate : entry_shapes) {
+      if (kind == candidate.kind) shape = &candidate;
+    }
+    try {
+      if (shape == nullptr) {
+        file_format_error(line_number, "unknown entry (expected 'key', 'legacy' or 'index-key')");
+      }
+      if (fields.size() != shape->fields) file_format_error(line_number, shape->usage);
+      handle(kind, fields);
+    } catch (...) {
+      wipe_fields();
+      throw;
+    }
+    wipe_fields();
+  }
+}
+
+// Reads a key file that only its owner may read or write, then wipes the copy.
+template <typename Parser>
+auto parse_protected_file(const std::string& path, Parser parse) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw error(errc::key_source_missing, "cannot read key file " + path);
+  }
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    throw error(errc::key_file_permissions,
+                "key file " + path + " is accessible by group or others; chmod 600 it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw error(errc::key_source_missing, "cannot read key file " + path);
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    auto ring = parse(contents);
+    secure_wipe(contents);
+    return ring;
+  } catch (...) {
+    secure_wipe(contents);
+    throw;
+  }
 }
 
 }  // namespace
@@ -108,65 +194,60 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env() {
   return builder.build();
 }
 
+std::shared_ptr<const IndexKeyRing> load_index_key_ring_from_env() {
+  IndexKeyRingBuilder builder;
+  std::size_t keys = 0;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    std::string_view item(*entry);
+    if (item.substr(0, env_index_key_prefix.size()) != env_index_key_prefix) continue;
+    const auto equals = item.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string version =
+        lowercase(item.substr(env_index_key_prefix.size(), equals - env_index_key_prefix.size()));
+    builder.add_base64_key(version, item.substr(equals + 1));
+    ++keys;
+  }
+  if (keys == 0) {
+    throw error(errc::no_index_key,
+                "no CRYPTCOL_INDEX_KEY_<VERSION> variables in the environment");
+  }
+  return builder.build();
+}
+
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents) {
   KeyRingBuilder builder;
-  std::size_t line_number = 0;
   std::size_t keys = 0;
-  std::size_t start = 0;
-  while (start < contents.size()) {
-    auto end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::string line(contents.substr(start, end - start));
-    start = end + 1;
-    ++line_number;
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    std::istringstream fields(line);
-    std::string kind;
-    if (!(fields >> kind)) continue;
+  for_each_key_file_entry(contents, [&](const std::string& kind, std::vector<std::string>& f) {
     if (kind == "key") {
-      std::string version, state, key, extra;
-      if (!(fields >> version >> state >> key) || (fields >> extra)) {
-        file_format_error(line_number, "expected: key <version> <state> <base64 key>");
-      }
-      builder.add_base64_key(version, key, parse_key_state(state));
-      secure_wipe(key);
+      builder.add_base64_key(f[0], f[2], parse_key_state(f[1]));
       ++keys;
     } else if (kind == "legacy") {
-      std::string key, extra;
-      if (!(fields >> key) || (fields >> extra)) {
-        file_format_error(line_number, "expected: legacy <base64 key>");
-      }
-      builder.set_legacy_base64_key(key);
-      secure_wipe(key);
-    } else {
-      file_format_error(line_number, "unknown entry (expected 'key' or 'legacy')");
+      builder.set_legacy_base64_key(f[0]);
     }
-    secure_wipe(line);
-  }
+  });
   if (keys == 0) throw error(errc::key_source_missing, "key file holds no keys");
   return builder.build();
 }
 
+std::shared_ptr<const IndexKeyRing> parse_index_key_file(std::string_view contents) {
+  IndexKeyRingBuilder builder;
+  std::size_t keys = 0;
+  for_each_key_file_entry(contents, [&](const std::string& kind, std::vector<std::string>& f) {
+    if (kind == "index-key") {
+      builder.add_base64_key(f[0], f[1]);
+      ++keys;
+    }
+  });
+  if (keys == 0) throw error(errc::no_index_key, "key file holds no index-key line");
+  return builder.build();
+}
+
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    throw error(errc::key_source_missing, "cannot read key file " + path);
-  }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw error(errc::key_file_permissions,
-                "key file " + path + " is accessible by group or others; chmod 600 it");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(errc::key_source_missing, "cannot read key file " + path);
-  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    auto ring = parse_key_file(contents);
-    secure_wipe(contents);
-    return ring;
-  } catch (...) {
-    secure_wipe(contents);
-    throw;
-  }
+  return parse_protected_file(path, parse_key_file);
+}
+
+std::shared_ptr<const IndexKeyRing> load_index_key_ring_from_file(const std::string& path) {
+  return parse_protected_file(path, parse_index_key_file);
 }
 
 std::string format_key_file(const KeyRing& ring) {

@@ -116,6 +116,11 @@ BOOST_AUTO_TEST_CASE(every_error_class_has_its_own_exit_code) {
   BOOST_TEST(static_cast<int>(exit_code_for(errc::invalid_argument)) == 2);
   BOOST_TEST(static_cast<int>(exit_code_for(errc::wrong_phase)) == 8);
   BOOST_TEST(static_cast<int>(exit_code_for(errc::random_source_failure)) == 1);
+  // Blind indexes: a missing index key is a key error, a bad declaration a usage error.
+  BOOST_TEST(static_cast<int>(exit_code_for(errc::no_index_key)) == 3);
+  BOOST_TEST(static_cast<int>(exit_code_for(errc::empty_index_value)) == 4);
+  BOOST_TEST(static_cast<int>(exit_code_for(errc::bad_index_bits)) == 2);
+  BOOST_TEST(static_cast<int>(exit_code_for(errc::unknown_index)) == 2);
 }
 
 BOOST_AUTO_TEST_CASE(json_strings_are_escaped) {
