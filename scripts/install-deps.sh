@@ -8,9 +8,12 @@ set -euo pipefail
 
 profile=${1:-all}
 
+# libboost-dev: Debian's libsoci-dev is built with SOCI_HAVE_BOOST, so its headers include
+# Boost, but the package does not depend on it.
 demo_packages=(
   cmake ninja-build g++ pkg-config
-  libsoci-dev libsqlite3-dev libpq-dev libcrypto++-dev libfmt-dev
+  libsoci-dev libboost-dev libsqlite3-dev libpq-dev libcrypto++-dev libfmt-dev
+  nlohmann-json3-dev
 )
 test_packages=(
   libboost-test-dev postgresql-15 python3-cryptography libbenchmark-dev clang libclang-rt-14-dev
