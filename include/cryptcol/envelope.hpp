@@ -66,6 +66,10 @@ bool looks_like_text_envelope(std::string_view text) noexcept;
 std::string_view envelope_version(std::string_view stored) noexcept;
 
 std::string format_text_envelope(const Envelope& envelope);
+// The text layout from its parts, appended to `out` (sized by the caller) without checking
+// `version`: for callers that hold an already validated one (a key ring's).
+void append_text_envelope(std::string& out, std::string_view version, const std::uint8_t* nonce,
+                          const std::uint8_t* body, std::size_t body_size);
 std::string format_binary_envelope(const Envelope& envelope);
 std::string format_legacy_envelope(const Envelope& envelope);
 

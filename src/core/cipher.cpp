@@ -77,11 +77,8 @@ std::string encrypt(const KeyRing& ring, std::string_view plaintext,
 
   std::string out;
   out.reserve(text_envelope_size(entry.version.size(), plaintext.size()));
-  out += entry.version;
-  out += ':';
-  base64_encode_append(nonce.data(), nonce_size, out);
-  out += ':';
-  base64_encode_append(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), out);
+  append_text_envelope(out, entry.version, nonce.data(),
+                       reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
   return out;
 }
 

@@ -115,13 +115,19 @@ std::string format_text_envelope(const Envelope& envelope) {
   std::string out;
   out.reserve(envelope.version.size() + 2 + nonce_base64_size +
               base64_encoded_size(envelope.body.size()));
-  out += envelope.version;
-  out += ':';
-  base64_encode_append(envelope.nonce.data(), nonce_size, out);
-  out += ':';
-  base64_encode_append(reinterpret_cast<const std::uint8_t*>(envelope.body.data()),
-                       envelope.body.size(), out);
+  append_text_envelope(out, envelope.version, envelope.nonce.data(),
+                       reinterpret_cast<const std::uint8_t*>(envelope.body.data()),
+                       envelope.body.size());
   return out;
+}
+
+void append_text_envelope(std::string& out, std::string_view version, const std::uint8_t* nonce,
+                          const std::uint8_t* body, std::size_t body_size) {
+  out += version;
+  out += ':';
+  base64_encode_append(nonce, nonce_size, out);
+  out += ':';
+  base64_encode_append(body, body_size, out);
 }
 
 std::string format_binary_envelope(const Envelope& envelope) {

@@ -1,9 +1,10 @@
 #ifndef CRYPTCOL_SRC_CORE_GCM_ENGINE_HPP
 #define CRYPTCOL_SRC_CORE_GCM_ENGINE_HPP
 
-// The only place that touches Crypto++. Keyed GCM objects are cached per thread and per key
-// (SetKey recomputes the key schedule and GHASH tables; Crypto++ objects are not shareable
-// across threads), so a value costs one IV resynchronisation, not a key setup.
+// AES-256-GCM on Crypto++, which only src/core includes. Keyed GCM objects are cached per
+// thread and per key (SetKey recomputes the key schedule and GHASH tables; Crypto++ objects
+// are not shareable across threads), so a value costs one IV resynchronisation, not a key
+// setup.
 
 #include <array>
 #include <cstddef>

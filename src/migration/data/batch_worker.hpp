@@ -22,6 +22,7 @@
 #include "cryptcol/migration/column.hpp"
 #include "cryptcol/migration/data/batch_options.hpp"
 #include "cryptcol/migration/sql/connection.hpp"
+#include "cryptcol/secure_memory.hpp"
 #include "migration/data/batch_sql.hpp"
 #include "migration/data/job_ranges.hpp"
 #include "migration/data/row_transform.hpp"
@@ -132,6 +133,11 @@ class BatchWorker {
 // times (the rows are re-read, never overwritten) before the cursor moves on regardless.
 inline constexpr unsigned max_conflict_rereads = 10;
 inline constexpr std::size_t max_reported_failures = 100;
+
+// Values read are plaintext (backfill): do not leave them in freed memory.
+inline void wipe_all(std::vector<std::string>& values) {
+  for (auto& v : values) secure_wipe(v);
+}
 
 // Runs `work`; on a database error (a dropped connection, a busy file) rolls back,
 // reconnects and runs it again, with backoff, up to options.max_attempts times. Every unit

@@ -4,7 +4,6 @@
 #include <future>
 #include <thread>
 
-#include "cryptcol/secure_memory.hpp"
 #include "migration/data/batch_sizing.hpp"
 #include "migration/data/batch_worker.hpp"
 
@@ -26,10 +25,6 @@ std::string comma_list(const Range& items, std::size_t reserve, Append append) {
   return out;
 }
 
-// Values read are plaintext (backfill): do not leave them in freed memory.
-void wipe_all(std::vector<std::string>& values) {
-  for (auto& v : values) secure_wipe(v);
-}
 
 }  // namespace
 

@@ -3,21 +3,11 @@
 
 #include <thread>
 
-#include "cryptcol/secure_memory.hpp"
 #include "migration/data/batch_sizing.hpp"
 #include "migration/data/batch_worker.hpp"
 #include "migration/sql/dialect.hpp"
 
 namespace cryptcol::migration::detail {
-
-namespace {
-
-// Values read are plaintext (backfill): do not leave them in freed memory.
-void wipe_all(std::vector<std::string>& values) {
-  for (auto& v : values) secure_wipe(v);
-}
-
-}  // namespace
 
 void BatchWorker::process_range_sqlite(const ClaimedRange& range) {
   long long cursor = range.checkpoint;
