@@ -1,6 +1,5 @@
 #include "core/gcm_engine.hpp"
 
-#include <pthread.h>
 #include <sys/random.h>
 
 #include <algorithm>
@@ -20,32 +19,31 @@ namespace {
 
 // ---- nonces -------------------------------------------------------------------------------
 
-// Bumped in every child after fork(), so a child never hands out bytes buffered by its parent.
-std::atomic<unsigned> g_fork_generation{0};
-
-void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-struct NonceBuffer {
-  static constexpr std::size_t size = 4096 - 4096 % nonce_size;
-  std::uint8_t bytes[size];
-  std::size_t used = size;
-  unsigned generation = ~0u;
-
-  ~NonceBuffer() { secure_wipe(bytes, sizeof bytes); }
-
-  void refill() {
-    std::size_t filled = 0;
-    while (filled < size) {
-      const ssize_t n = ::getrandom(bytes + filled, size - filled, 0);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw error(errc::random_source_failure, "getrandom failed");
-      }
-      filled += static_cast<std::size_t>(n);
+// One getrandom(2) call per nonce, no buffer: buffered bytes are duplicated with the process
+// (raw clone(2) runs no atfork handler; a VM or container snapshot resumed twice runs
+// nothing), and the copy would hand out its parent's nonces again. MADV_WIPEONFORK covers
+// clones but not snapshots; the cost of the call is measured in tests/bench/core_bench.cpp.
+void fill_random(std::uint8_t* out, std::size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::getrandom(out, size, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw error(errc::random_source_failure, "getrandom failed");
     }
-    used = 0;
+    out += n;
+    size -= static_cast<std::size_t>(n);
   }
-};
+}
+
+}  // namespace
+
+Nonce random_nonce() {
+  Nonce nonce;
+  fill_random(nonce.data(), nonce_size);
+  return nonce;
+}
+
+namespace {
 
 // ---- keyed cipher cache -------------------------------------------------------------------
 
@@ -102,23 +100,6 @@ const std::uint8_t* bytes_of(std::string_view s) {
 }
 
 }  // namespace
-
-Nonce random_nonce() {
-  static const int registered = ::pthread_atfork(nullptr, nullptr, on_fork_child);
-  (void)registered;
-  thread_local NonceBuffer buffer;
-  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (buffer.used == NonceBuffer::size || buffer.generation != generation) {
-    buffer.refill();
-    buffer.generation = generation;
-  }
-  Nonce nonce;
-  std::memcpy(nonce.data(), buffer.bytes + buffer.used, nonce_size);
-  // Handed-out bytes are erased so they cannot be handed out again or read back later.
-  secure_wipe(buffer.bytes + buffer.used, nonce_size);
-  buffer.used += nonce_size;
-  return nonce;
-}
 
 void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
               std::string_view associated_data, std::string_view plaintext, std::uint8_t* out) {

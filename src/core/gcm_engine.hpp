@@ -18,7 +18,8 @@ namespace cryptcol::detail {
 
 using Nonce = std::array<std::uint8_t, nonce_size>;
 
-// 12 bytes from the OS CSPRNG (buffered per thread, discarded across fork()).
+// 12 bytes straight from the OS CSPRNG (getrandom), never buffered: a buffer would be
+// duplicated by any copy of the process (fork, raw clone, a VM or container snapshot).
 Nonce random_nonce();
 
 // Writes ciphertext (plaintext.size() bytes) then the 16-byte tag to `out`.
