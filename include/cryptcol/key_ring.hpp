@@ -124,7 +124,10 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env();
 // Key file, one entry per line ('#' starts a comment):
 //   key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>
 //   legacy <base64 of 32 bytes>
-// Refused (key_file_permissions) when group or others may read or write it.
+// Opened without following a symbolic link and checked on the open descriptor; refused
+// (key_file_permissions) unless it is a regular file owned by the effective user with no
+// group/other, setuid, setgid or sticky bit, in a directory owned by root or that user that
+// group and others cannot write (see private_file.hpp).
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path);
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents);
 // Writes a ring in the key-file format (mode 0600); used by the CLI's key management.

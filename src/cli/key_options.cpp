@@ -33,8 +33,9 @@ const char* key_sources_help() {
          "                                                  (optional when there is one key)\n"
          "    CRYPTCOL_DISABLED_KEYS=<version>,...          versions refused for decryption\n"
          "    CRYPTCOL_LEGACY_KEY=<base64>                  key of unversioned legacy values\n"
-         "  A key file holds one entry per line ('#' starts a comment) and must not be\n"
-         "  readable by group or others (chmod 600):\n"
+         "  A key file holds one entry per line ('#' starts a comment). It must be a\n"
+         "  regular file (not a symbolic link) owned by the user running cryptcol, with\n"
+         "  mode 600 or 400, in a directory that group and others cannot write:\n"
          "    key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>\n"
          "    legacy <base64 of 32 bytes>\n";
 }
