@@ -23,7 +23,8 @@ const char* to_string(key_state state) noexcept;
 // Accepts "active", "decrypt-only", "disabled"; throws errc::key_file_format otherwise.
 key_state parse_key_state(std::string_view text);
 
-// 32 key bytes, wiped on destruction, never printed. Only src/ reads the bytes.
+// 32 key bytes, wiped on destruction, never printed. Only src/ reads the bytes. They live in
+// pages excluded from core dumps (MADV_DONTDUMP) and locked in memory where permitted.
 class KeyMaterial {
  public:
   // Throws errc::bad_key_length unless `raw` is exactly 32 bytes.
@@ -36,10 +37,10 @@ class KeyMaterial {
   std::uint64_t id() const noexcept { return id_; }
   // First 8 hex digits of SHA-256(key): safe to log, identifies the key.
   const std::string& fingerprint() const noexcept { return fingerprint_; }
-  const std::uint8_t* bytes() const noexcept { return bytes_.data(); }
+  const std::uint8_t* bytes() const noexcept { return bytes_; }
 
  private:
-  std::array<std::uint8_t, key_size> bytes_{};
+  std::uint8_t* bytes_;
   std::uint64_t id_;
   std::string fingerprint_;
 };

@@ -54,19 +54,43 @@ struct KeyedCiphers {
   std::unique_ptr<CryptoPP::GCM<CryptoPP::AES>::Decryption> decryption;
 };
 
+// Bumped whenever a key is destroyed: each thread then drops the schedules of dead keys at
+// its next call instead of at its next cache miss, which may never come.
+std::atomic<std::uint64_t> g_released_keys{0};
+
+struct CipherCache {
+  std::vector<KeyedCiphers> entries;
+  std::uint64_t released_seen = 0;
+
+  void drop_dead_keys() {
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [](const KeyedCiphers& e) { return e.owner.expired(); }),
+                  entries.end());
+  }
+};
+
+CipherCache& thread_cache() {
+  thread_local CipherCache cache;
+  const std::uint64_t released = g_released_keys.load(std::memory_order_acquire);
+  if (released != cache.released_seen) {
+    cache.released_seen = released;
+    cache.drop_dead_keys();
+  }
+  return cache;
+}
+
 constexpr std::size_t max_cached_keys = 16;
 // GCM insists on an IV at key setup; every call resynchronises with the value's own nonce.
 constexpr std::uint8_t zero_iv[nonce_size] = {};
 
 KeyedCiphers& ciphers_for(const std::shared_ptr<const KeyMaterial>& key) {
-  thread_local std::vector<KeyedCiphers> cache;
+  CipherCache& cached = thread_cache();
+  auto& cache = cached.entries;
   for (auto& entry : cache) {
     if (entry.key_id == key->id()) return entry;
   }
   // Miss: forget keys that no ring holds any more, then bound the cache.
-  cache.erase(std::remove_if(cache.begin(), cache.end(),
-                             [](const KeyedCiphers& e) { return e.owner.expired(); }),
-              cache.end());
+  cached.drop_dead_keys();
   if (cache.size() >= max_cached_keys) cache.erase(cache.begin());
   KeyedCiphers entry;
   entry.key_id = key->id();
@@ -100,6 +124,10 @@ const std::uint8_t* bytes_of(std::string_view s) {
 }
 
 }  // namespace
+
+void note_key_destroyed() noexcept { g_released_keys.fetch_add(1, std::memory_order_release); }
+
+std::size_t cached_key_schedules() { return thread_cache().entries.size(); }
 
 void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
               std::string_view associated_data, std::string_view plaintext, std::uint8_t* out) {

@@ -22,6 +22,12 @@ using Nonce = std::array<std::uint8_t, nonce_size>;
 // duplicated by any copy of the process (fork, raw clone, a VM or container snapshot).
 Nonce random_nonce();
 
+// Called by ~KeyMaterial: every thread drops the cached schedules of destroyed keys at its
+// next encryption or decryption.
+void note_key_destroyed() noexcept;
+// Keyed schedules the calling thread holds, after dropping those of destroyed keys (tests).
+std::size_t cached_key_schedules();
+
 // Writes ciphertext (plaintext.size() bytes) then the 16-byte tag to `out`.
 void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
               std::string_view associated_data, std::string_view plaintext, std::uint8_t* out);

@@ -5,6 +5,8 @@
 
 #include <cryptopp/sha.h>
 
+#include "core/gcm_engine.hpp"
+#include "core/key_storage.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/secure_memory.hpp"
@@ -55,16 +57,25 @@ key_state parse_key_state(std::string_view text) {
   throw error(errc::key_file_format, "unknown key state");
 }
 
-KeyMaterial::KeyMaterial(std::string_view raw) : id_(next_key_id()) {
+KeyMaterial::KeyMaterial(std::string_view raw) : bytes_(nullptr), id_(next_key_id()) {
   if (raw.size() != key_size) {
     throw error(errc::bad_key_length,
                 "key has " + std::to_string(raw.size()) + " bytes, expected 32");
   }
-  std::memcpy(bytes_.data(), raw.data(), key_size);
-  fingerprint_ = short_fingerprint(bytes_.data());
+  bytes_ = detail::allocate_key_slot();
+  std::memcpy(bytes_, raw.data(), key_size);
+  try {
+    fingerprint_ = short_fingerprint(bytes_);
+  } catch (...) {
+    detail::release_key_slot(bytes_);
+    throw;
+  }
 }
 
-KeyMaterial::~KeyMaterial() { secure_wipe(bytes_.data(), bytes_.size()); }
+KeyMaterial::~KeyMaterial() {
+  detail::release_key_slot(bytes_);
+  detail::note_key_destroyed();
+}
 
 const KeyRing::Entry* KeyRing::find(std::string_view version) const noexcept {
   for (const auto& entry : entries_) {

@@ -52,6 +52,23 @@ void wipe_all(std::vector<std::string>& values) {
   for (auto& v : values) secure_wipe(v);
 }
 
+// Wipes the buffers a batch read plaintext into when the batch ends, thrown or not.
+class WipeOnExit {
+ public:
+  WipeOnExit(std::vector<std::string>& values, std::string& value) noexcept
+      : values_(values), value_(value) {}
+  ~WipeOnExit() {
+    wipe_all(values_);
+    secure_wipe(value_);
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  std::vector<std::string>& values_;
+  std::string& value_;
+};
+
 struct BatchOutcome {
   std::size_t selected = 0;
   std::size_t written = 0;
@@ -243,11 +260,12 @@ class Worker {
     std::vector<soci::indicator> inds;
     // BEGIN IMMEDIATE: the batch holds the write lock from its read to its commit, so no
     // application write can fall between them; the compare-and-set stays as a second guard.
+    std::string new_value, old_value;
+    const WipeOnExit wipe(values, old_value);
     begin_write_transaction(*session_, backend::sqlite);
     try {
       select_rows(cursor, range.end, ids, values, inds);
       outcome.selected = ids.size();
-      std::string new_value, old_value;
       long long id = 0;
       soci::statement update = (session_->prepare << run_.sqlite_update_sql, soci::use(new_value),
                                 soci::use(id), soci::use(old_value));
@@ -256,6 +274,7 @@ class Worker {
         auto produced = transform_row(ids[i], values[i], outcome);
         if (!produced) continue;
         new_value = std::move(*produced);
+        secure_wipe(old_value);  // a longer value reallocates: release only a wiped buffer
         old_value = values[i];
         id = ids[i];
         update.execute(true);
