@@ -38,6 +38,7 @@ enum class errc {
   plaintext_too_long,          // longer than EncryptedString<N> allows
   null_value,                  // SQL NULL read into a non-optional EncryptedString
   random_source_failure,
+  input_too_long,              // more input than the reader accepts (a bounded buffer)
   // Database and migration.
   database_error = 60,
   invalid_identifier,       // table/column name that is not a plain SQL identifier
