@@ -6,6 +6,7 @@
 // ring and swaps it in (see default_key_ring.hpp).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,12 @@
 namespace cryptcol {
 
 enum class key_state { active, decrypt_only, disabled };
+
+class KeyRing;
+namespace detail {
+// Adds one to the active key's encryption count (see key_usage.hpp).
+void count_encryption(const KeyRing& ring) noexcept;
+}  // namespace detail
 
 const char* to_string(key_state state) noexcept;
 // Accepts "active", "decrypt-only", "disabled"; throws errc::key_file_format otherwise.
@@ -78,11 +85,14 @@ class KeyRing {
 
  private:
   friend class KeyRingBuilder;
+  friend void detail::count_encryption(const KeyRing& ring) noexcept;
   KeyRing() = default;
   std::vector<Entry> entries_;
   std::size_t active_index_ = 0;
   std::string active_version_;
   std::shared_ptr<const KeyMaterial> legacy_;
+  // The process-wide count of the active key (never null once built).
+  std::atomic<std::uint64_t>* active_encryptions_ = nullptr;
 };
 
 class KeyRingBuilder {

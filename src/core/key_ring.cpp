@@ -12,6 +12,10 @@
 #include "cryptcol/secure_memory.hpp"
 
 namespace cryptcol {
+namespace detail {
+std::atomic<std::uint64_t>* encryption_counter(const std::string& version,
+                                               const std::string& fingerprint);  // key_usage.cpp
+}  // namespace detail
 namespace {
 
 std::uint64_t next_key_id() noexcept {
@@ -217,6 +221,8 @@ std::shared_ptr<const KeyRing> KeyRingBuilder::build() const {
   ring->entries_ = entries_;
   ring->active_index_ = active_index;
   ring->active_version_ = entries_[active_index].version;
+  ring->active_encryptions_ =
+      detail::encryption_counter(ring->active_version_, entries_[active_index].key->fingerprint());
   ring->legacy_ = legacy_;
   return ring;
 }
