@@ -40,6 +40,7 @@ enum class errc {
   null_value,                  // SQL NULL read into a non-optional EncryptedString
   random_source_failure,
   empty_index_value,           // a blind-index transformation chain left nothing to hash
+  input_too_long,              // more input than the reader accepts (a bounded buffer)
   // Database and migration.
   database_error = 60,
   invalid_identifier,       // table/column name that is not a plain SQL identifier

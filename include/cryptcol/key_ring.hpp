@@ -6,6 +6,7 @@
 // ring and swaps it in (see default_key_ring.hpp).
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -19,11 +20,18 @@ namespace cryptcol {
 
 enum class key_state { active, decrypt_only, disabled };
 
+class KeyRing;
+namespace detail {
+// Adds one to the active key's encryption count (see key_usage.hpp).
+void count_encryption(const KeyRing& ring) noexcept;
+}  // namespace detail
+
 const char* to_string(key_state state) noexcept;
 // Accepts "active", "decrypt-only", "disabled"; throws errc::key_file_format otherwise.
 key_state parse_key_state(std::string_view text);
 
-// 32 key bytes, wiped on destruction, never printed. Only src/ reads the bytes.
+// 32 key bytes, wiped on destruction, never printed. Only src/ reads the bytes. They live in
+// pages excluded from core dumps (MADV_DONTDUMP) and locked in memory where permitted.
 class KeyMaterial {
  public:
   // Throws errc::bad_key_length unless `raw` is exactly 32 bytes.
@@ -36,10 +44,10 @@ class KeyMaterial {
   std::uint64_t id() const noexcept { return id_; }
   // First 8 hex digits of SHA-256(key): safe to log, identifies the key.
   const std::string& fingerprint() const noexcept { return fingerprint_; }
-  const std::uint8_t* bytes() const noexcept { return bytes_.data(); }
+  const std::uint8_t* bytes() const noexcept { return bytes_; }
 
  private:
-  std::array<std::uint8_t, key_size> bytes_{};
+  std::uint8_t* bytes_;
   std::uint64_t id_;
   std::string fingerprint_;
 };
@@ -77,11 +85,14 @@ class KeyRing {
 
  private:
   friend class KeyRingBuilder;
+  friend void detail::count_encryption(const KeyRing& ring) noexcept;
   KeyRing() = default;
   std::vector<Entry> entries_;
   std::size_t active_index_ = 0;
   std::string active_version_;
   std::shared_ptr<const KeyMaterial> legacy_;
+  // The process-wide count of the active key (never null once built).
+  std::atomic<std::uint64_t>* active_encryptions_ = nullptr;
 };
 
 class KeyRingBuilder {
@@ -124,7 +135,10 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env();
 // Key file, one entry per line ('#' starts a comment):
 //   key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>
 //   legacy <base64 of 32 bytes>
-// Refused (key_file_permissions) when group or others may read or write it.
+// Opened without following a symbolic link and checked on the open descriptor; refused
+// (key_file_permissions) unless it is a regular file owned by the effective user with no
+// group/other, setuid, setgid or sticky bit, in a directory owned by root or that user that
+// group and others cannot write (see private_file.hpp).
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path);
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents);
 // Writes a ring in the key-file format (mode 0600); used by the CLI's key management.

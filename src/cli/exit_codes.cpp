@@ -41,7 +41,8 @@ const std::vector<Description>& descriptions() {
       {exit_code::key,
        "key error: no keys, bad key, key file permissions, unknown or disabled version"},
       {exit_code::invalid_value,
-       "invalid value: malformed envelope, plaintext not UTF-8 or too long"},
+       "invalid value: malformed envelope, plaintext not UTF-8 or too long, input over "
+       "--max-input-bytes"},
       {exit_code::database, "database error"},
       {exit_code::verification, "verification failed or required"},
       {exit_code::authentication, "authentication failed: wrong key or altered value"},

@@ -2,27 +2,38 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
 #include <system_error>
 
+#include <cryptcol/error.hpp>
 #include <cryptcol/secure_memory.hpp>
 
 namespace cryptcol::cli {
 
-std::string read_all(int fd) {
+std::string read_all(int fd, std::size_t max_bytes) {
+  // One byte over the limit is read to tell "exactly the limit" from "more".
+  const std::size_t ceiling = max_bytes + 1;
   std::string data;
-  data.reserve(4096);
+  data.reserve(std::min<std::size_t>(4096, ceiling));
   std::size_t size = 0;
   for (;;) {
+    if (size > max_bytes) {
+      secure_wipe(data);
+      throw error(errc::input_too_long, "standard input is longer than " +
+                                            std::to_string(max_bytes) +
+                                            " bytes (--max-input-bytes)");
+    }
     if (size == data.capacity()) {
       // Grow by hand so the old buffer can be wiped instead of left behind by a reallocation.
       std::string bigger;
-      bigger.reserve(data.capacity() * 2);
+      bigger.reserve(std::min(data.capacity() * 2, ceiling));
       bigger.assign(data.data(), size);
       secure_wipe(data);
       data.swap(bigger);
     }
-    data.resize(data.capacity());
+    data.resize(std::min(data.capacity(), ceiling));
     const ssize_t n = ::read(fd, &data[size], data.size() - size);
     if (n < 0) {
       if (errno == EINTR) continue;

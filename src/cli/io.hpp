@@ -18,9 +18,10 @@ struct Context {
   std::ostream& err;
 };
 
-// Everything readable from `fd` until end of file. Superseded buffers are wiped as the
-// string grows. Throws std::system_error on a read error.
-std::string read_all(int fd);
+// Everything readable from `fd` until end of file, at most `max_bytes`. Superseded buffers
+// are wiped as the string grows. Throws std::system_error on a read error and
+// errc::input_too_long (after wiping what it read) when there is more than `max_bytes`.
+std::string read_all(int fd, std::size_t max_bytes);
 
 // Tells an interactive user that a verb is waiting for standard input (no-op on a pipe).
 void prompt_if_terminal(Context& ctx, const char* what);

@@ -1,6 +1,7 @@
 #include "key_options.hpp"
 
 #include <cryptcol/error.hpp>
+#include <cryptcol/process_hardening.hpp>
 
 namespace cryptcol::cli {
 
@@ -9,12 +10,24 @@ void add_key_options(ArgParser& parser) {
                 "read keys from FILE (mode 0600) instead of the CRYPTCOL_KEY_* environment");
 }
 
+namespace {
+
+// Keys are loaded once per run; afterwards no copy stays in the environment, where child
+// processes and /proc/<pid>/environ would see it.
+struct ScrubKeyEnvironment {
+  ~ScrubKeyEnvironment() { remove_key_variables_from_environment(); }
+};
+
+}  // namespace
+
 std::shared_ptr<const KeyRing> load_key_ring(const ParsedArgs& args) {
+  const ScrubKeyEnvironment scrub;
   if (auto file = args.get("key-file")) return load_key_ring_from_file(*file);
   return load_key_ring_from_env();
 }
 
 std::shared_ptr<const KeyRing> load_optional_key_ring(const ParsedArgs& args) {
+  const ScrubKeyEnvironment scrub;
   if (args.get("key-file")) return load_key_ring(args);
   try {
     return load_key_ring_from_env();
@@ -33,8 +46,9 @@ const char* key_sources_help() {
          "                                                  (optional when there is one key)\n"
          "    CRYPTCOL_DISABLED_KEYS=<version>,...          versions refused for decryption\n"
          "    CRYPTCOL_LEGACY_KEY=<base64>                  key of unversioned legacy values\n"
-         "  A key file holds one entry per line ('#' starts a comment) and must not be\n"
-         "  readable by group or others (chmod 600):\n"
+         "  A key file holds one entry per line ('#' starts a comment). It must be a\n"
+         "  regular file (not a symbolic link) owned by the user running cryptcol, with\n"
+         "  mode 600 or 400, in a directory that group and others cannot write:\n"
          "    key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>\n"
          "    legacy <base64 of 32 bytes>\n";
 }

@@ -67,6 +67,7 @@ std::string encrypt(const KeyRing& ring, std::string_view plaintext,
   if (!is_valid_utf8(plaintext)) throw error(errc::invalid_utf8, "plaintext is not valid UTF-8");
   const KeyRing::Entry& entry = ring.active();
   const auto nonce = detail::random_nonce();
+  detail::count_encryption(ring);
 
   // Seal into a per-thread scratch buffer and base64 it straight into the result: one
   // allocation per value.
@@ -105,6 +106,7 @@ std::string encrypt_bytes(const KeyRing& ring, std::string_view plaintext,
                           std::string_view associated_data) {
   Envelope envelope =
       seal_with_nonce(ring.active(), plaintext, detail::random_nonce(), associated_data);
+  detail::count_encryption(ring);
   envelope.layout = envelope_layout::binary;
   return format_binary_envelope(envelope);
 }

@@ -32,6 +32,7 @@ const char* to_string(errc code) noexcept {
     case errc::null_value: return "null_value";
     case errc::random_source_failure: return "random_source_failure";
     case errc::empty_index_value: return "empty_index_value";
+    case errc::input_too_long: return "input_too_long";
     case errc::database_error: return "database_error";
     case errc::invalid_identifier: return "invalid_identifier";
     case errc::invalid_argument: return "invalid_argument";

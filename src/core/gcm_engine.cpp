@@ -1,7 +1,5 @@
 #include "core/gcm_engine.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -15,28 +13,20 @@
 #include "cryptcol/secure_memory.hpp"
 
 namespace cryptcol::detail {
-namespace {
 
 // ---- nonces -------------------------------------------------------------------------------
 
-// Bumped in every child after fork(), so a child never hands out bytes buffered by its parent.
-std::atomic<unsigned> g_fork_generation{0};
+// One getrandom(2) call per nonce, no buffer: buffered bytes are duplicated with the process
+// (raw clone(2) runs no atfork handler; a VM or container snapshot resumed twice runs
+// nothing), and the copy would hand out its parent's nonces again. MADV_WIPEONFORK covers
+// clones but not snapshots; the cost of the call is measured in tests/bench/core_bench.cpp.
+Nonce random_nonce() {
+  Nonce nonce;
+  fill_random(nonce.data(), nonce_size);
+  return nonce;
+}
 
-void on_fork_child() { g_fork_generation.fetch_add(1, std::memory_order_relaxed); }
-
-struct NonceBuffer {
-  static constexpr std::size_t size = 4096 - 4096 % nonce_size;
-  std::uint8_t bytes[size];
-  std::size_t used = size;
-  unsigned generation = ~0u;
-
-  ~NonceBuffer() { secure_wipe(bytes, sizeof bytes); }
-
-  void refill() {
-    fill_random(bytes, size);
-    used = 0;
-  }
-};
+namespace {
 
 // ---- keyed cipher cache -------------------------------------------------------------------
 
@@ -47,19 +37,43 @@ struct KeyedCiphers {
   std::unique_ptr<CryptoPP::GCM<CryptoPP::AES>::Decryption> decryption;
 };
 
+// Bumped whenever a key is destroyed: each thread then drops the schedules of dead keys at
+// its next call instead of at its next cache miss, which may never come.
+std::atomic<std::uint64_t> g_released_keys{0};
+
+struct CipherCache {
+  std::vector<KeyedCiphers> entries;
+  std::uint64_t released_seen = 0;
+
+  void drop_dead_keys() {
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [](const KeyedCiphers& e) { return e.owner.expired(); }),
+                  entries.end());
+  }
+};
+
+CipherCache& thread_cache() {
+  thread_local CipherCache cache;
+  const std::uint64_t released = g_released_keys.load(std::memory_order_acquire);
+  if (released != cache.released_seen) {
+    cache.released_seen = released;
+    cache.drop_dead_keys();
+  }
+  return cache;
+}
+
 constexpr std::size_t max_cached_keys = 16;
 // GCM insists on an IV at key setup; every call resynchronises with the value's own nonce.
 constexpr std::uint8_t zero_iv[nonce_size] = {};
 
 KeyedCiphers& ciphers_for(const std::shared_ptr<const KeyMaterial>& key) {
-  thread_local std::vector<KeyedCiphers> cache;
+  CipherCache& cached = thread_cache();
+  auto& cache = cached.entries;
   for (auto& entry : cache) {
     if (entry.key_id == key->id()) return entry;
   }
   // Miss: forget keys that no ring holds any more, then bound the cache.
-  cache.erase(std::remove_if(cache.begin(), cache.end(),
-                             [](const KeyedCiphers& e) { return e.owner.expired(); }),
-              cache.end());
+  cached.drop_dead_keys();
   if (cache.size() >= max_cached_keys) cache.erase(cache.begin());
   KeyedCiphers entry;
   entry.key_id = key->id();
@@ -94,22 +108,9 @@ const std::uint8_t* bytes_of(std::string_view s) {
 
 }  // namespace
 
-Nonce random_nonce() {
-  static const int registered = ::pthread_atfork(nullptr, nullptr, on_fork_child);
-  (void)registered;
-  thread_local NonceBuffer buffer;
-  const unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
-  if (buffer.used == NonceBuffer::size || buffer.generation != generation) {
-    buffer.refill();
-    buffer.generation = generation;
-  }
-  Nonce nonce;
-  std::memcpy(nonce.data(), buffer.bytes + buffer.used, nonce_size);
-  // Handed-out bytes are erased so they cannot be handed out again or read back later.
-  secure_wipe(buffer.bytes + buffer.used, nonce_size);
-  buffer.used += nonce_size;
-  return nonce;
-}
+void note_key_destroyed() noexcept { g_released_keys.fetch_add(1, std::memory_order_release); }
+
+std::size_t cached_key_schedules() { return thread_cache().entries.size(); }
 
 void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,
               std::string_view associated_data, std::string_view plaintext, std::uint8_t* out) {

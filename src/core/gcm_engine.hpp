@@ -19,8 +19,15 @@ namespace cryptcol::detail {
 
 using Nonce = std::array<std::uint8_t, nonce_size>;
 
-// 12 bytes from the OS CSPRNG (buffered per thread, discarded across fork()).
+// 12 bytes straight from the OS CSPRNG (getrandom), never buffered: a buffer would be
+// duplicated by any copy of the process (fork, raw clone, a VM or container snapshot).
 Nonce random_nonce();
+
+// Called by ~KeyMaterial: every thread drops the cached schedules of destroyed keys at its
+// next encryption or decryption.
+void note_key_destroyed() noexcept;
+// Keyed schedules the calling thread holds, after dropping those of destroyed keys (tests).
+std::size_t cached_key_schedules();
 
 // Writes ciphertext (plaintext.size() bytes) then the 16-byte tag to `out`.
 void gcm_seal(const std::shared_ptr<const KeyMaterial>& key, const Nonce& nonce,

@@ -1,19 +1,21 @@
 // Key sources: the OS CSPRNG, the environment and key files.
 
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "core/random_bytes.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/index_key_ring.hpp"
 #include "cryptcol/key_ring.hpp"
+#include "cryptcol/private_file.hpp"
 #include "cryptcol/secure_memory.hpp"
 
 extern char** environ;
@@ -45,6 +47,19 @@ std::vector<std::string> split_list(std::string_view text) {
   return out;
 }
 
+// Whitespace-separated fields of one key-file line, as views into it.
+std::vector<std::string_view> split_fields(std::string_view line) {
+  constexpr std::string_view blanks = " \t\r\v\f";
+  std::vector<std::string_view> out;
+  std::size_t pos = line.find_first_not_of(blanks);
+  while (pos != std::string_view::npos) {
+    const std::size_t end = std::min(line.find_first_of(blanks, pos), line.size());
+    out.push_back(line.substr(pos, end - pos));
+    pos = line.find_first_not_of(blanks, end);
+  }
+  return out;
+}
+
 [[noreturn]] void file_format_error(std::size_t line_number, const char* what) {
   throw error(errc::key_file_format,
               "key file line " + std::to_string(line_number) + ": " + what);
@@ -63,67 +78,48 @@ constexpr EntryShape entry_shapes[] = {
 };
 
 // Calls handle(kind, fields) for every entry of a key file, each checked against its shape;
-// every line of every kind is checked, whichever kinds the caller uses. Wipes each line.
+// every line of every kind is checked, whichever kinds the caller uses. Fields are views
+// into `contents`: no copy of a key is made here (the caller wipes `contents`).
 template <typename Handler>
 void for_each_key_file_entry(std::string_view contents, Handler handle) {
   std::size_t line_number = 0;
   std::size_t start = 0;
-  std::vector<std::string> fields;
-  auto wipe_fields = [&] {
-    for (auto& field : fields) secure_wipe(field);
-    fields.clear();
-  };
   while (start < contents.size()) {
     auto end = contents.find('\n', start);
     if (end == std::string_view::npos) end = contents.size();
-    std::string line(contents.substr(start, end - start));
+    std::string_view line = contents.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    std::istringstream in(line);
-    std::string kind;
-    if (!(in >> kind)) {
-      secure_wipe(line);
-      continue;
-    }
-    for (std::string field; in >> field;) {
-      fields.push_back(field);
-      secure_wipe(field);
-    }
-    in.str(std::string());
-    secure_wipe(line);
+    if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+    std::vector<std::string_view> fields = split_fields(line);
+    if (fields.empty()) continue;
+    const std::string_view kind = fields.front();
+    fields.erase(fields.begin());
     const EntryShape* shape = nullptr;
     for (const auto& candidate : entry_shapes) {
       if (kind == candidate.kind) shape = &candidate;
     }
-    try {
-      if (shape == nullptr) {
-        file_format_error(line_number, "unknown entry (expected 'key', 'legacy' or 'index-key')");
-      }
-      if (fields.size() != shape->fields) file_format_error(line_number, shape->usage);
-      handle(kind, fields);
-    } catch (...) {
-      wipe_fields();
-      throw;
+    if (shape == nullptr) {
+      file_format_error(line_number, "unknown entry (expected 'key', 'legacy' or 'index-key')");
     }
-    wipe_fields();
+    if (fields.size() != shape->fields) file_format_error(line_number, shape->usage);
+    handle(kind, fields);
   }
 }
 
 // Reads a key file that only its owner may read or write, then wipes the copy.
 template <typename Parser>
 auto parse_protected_file(const std::string& path, Parser parse) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    throw error(errc::key_source_missing, "cannot read key file " + path);
+  // Opened once, checked on the descriptor (no stat-then-open race), never through a link.
+  const int fd = open_private_file(path, O_RDONLY);
+  std::string contents;
+  try {
+    contents = read_secret_fd(fd, "key file " + path);
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw error(errc::key_file_permissions,
-                "key file " + path + " is accessible by group or others; chmod 600 it");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(errc::key_source_missing, "cannot read key file " + path);
-  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::close(fd);
   try {
     auto ring = parse(contents);
     secure_wipe(contents);
@@ -149,15 +145,21 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env() {
   struct Found {
     std::string version;
     std::string base64_key;
+    Found(std::string v, std::string k) : version(std::move(v)), base64_key(std::move(k)) {}
+    Found(Found&&) = default;
+    Found& operator=(Found&&) = default;
+    ~Found() { secure_wipe(base64_key); }  // on every path, a throwing builder included
   };
   std::vector<Found> found;
+  found.reserve(16);  // moves on growth leave nothing behind: the moved-from key is empty
   for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
     std::string_view item(*entry);
     if (item.substr(0, env_key_prefix.size()) != env_key_prefix) continue;
     const auto equals = item.find('=');
     if (equals == std::string_view::npos) continue;
-    found.push_back({lowercase(item.substr(env_key_prefix.size(), equals - env_key_prefix.size())),
-                     std::string(item.substr(equals + 1))});
+    found.emplace_back(
+        lowercase(item.substr(env_key_prefix.size(), equals - env_key_prefix.size())),
+        std::string(item.substr(equals + 1)));
   }
   if (found.empty()) {
     throw error(errc::key_source_missing,
@@ -182,7 +184,6 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env() {
       if (d == key.version && state != key_state::active) state = key_state::disabled;
     }
     builder.add_base64_key(key.version, key.base64_key, state);
-    secure_wipe(key.base64_key);
   }
   if (const char* legacy = std::getenv("CRYPTCOL_LEGACY_KEY"); legacy != nullptr && *legacy) {
     builder.set_legacy_base64_key(legacy);
@@ -215,9 +216,11 @@ std::shared_ptr<const IndexKeyRing> load_index_key_ring_from_env() {
 }
 
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents) {
+  // Fields are views into `contents`: no copy of a key is made here, so there is nothing
+  // to wipe when a line fails to parse (the caller wipes `contents`).
   KeyRingBuilder builder;
   std::size_t keys = 0;
-  for_each_key_file_entry(contents, [&](const std::string& kind, std::vector<std::string>& f) {
+  for_each_key_file_entry(contents, [&](std::string_view kind, const auto& f) {
     if (kind == "key") {
       builder.add_base64_key(f[0], f[2], parse_key_state(f[1]));
       ++keys;
@@ -232,7 +235,7 @@ std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents) {
 std::shared_ptr<const IndexKeyRing> parse_index_key_file(std::string_view contents) {
   IndexKeyRingBuilder builder;
   std::size_t keys = 0;
-  for_each_key_file_entry(contents, [&](const std::string& kind, std::vector<std::string>& f) {
+  for_each_key_file_entry(contents, [&](std::string_view kind, const auto& f) {
     if (kind == "index-key") {
       builder.add_base64_key(f[0], f[1]);
       ++keys;

@@ -3,13 +3,19 @@
 #include <atomic>
 #include <cstring>
 
+#include "core/gcm_engine.hpp"
 #include "core/hex.hpp"
+#include "core/key_storage.hpp"
 #include "core/sha256.hpp"
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/secure_memory.hpp"
 
 namespace cryptcol {
+namespace detail {
+std::atomic<std::uint64_t>* encryption_counter(const std::string& version,
+                                               const std::string& fingerprint);  // key_usage.cpp
+}  // namespace detail
 namespace {
 
 std::uint64_t next_key_id() noexcept {
@@ -48,16 +54,25 @@ key_state parse_key_state(std::string_view text) {
   throw error(errc::key_file_format, "unknown key state");
 }
 
-KeyMaterial::KeyMaterial(std::string_view raw) : id_(next_key_id()) {
+KeyMaterial::KeyMaterial(std::string_view raw) : bytes_(nullptr), id_(next_key_id()) {
   if (raw.size() != key_size) {
     throw error(errc::bad_key_length,
                 "key has " + std::to_string(raw.size()) + " bytes, expected 32");
   }
-  std::memcpy(bytes_.data(), raw.data(), key_size);
-  fingerprint_ = short_fingerprint(bytes_.data());
+  bytes_ = detail::allocate_key_slot();
+  std::memcpy(bytes_, raw.data(), key_size);
+  try {
+    fingerprint_ = short_fingerprint(bytes_);
+  } catch (...) {
+    detail::release_key_slot(bytes_);
+    throw;
+  }
 }
 
-KeyMaterial::~KeyMaterial() { secure_wipe(bytes_.data(), bytes_.size()); }
+KeyMaterial::~KeyMaterial() {
+  detail::release_key_slot(bytes_);
+  detail::note_key_destroyed();
+}
 
 const KeyRing::Entry* KeyRing::find(std::string_view version) const noexcept {
   for (const auto& entry : entries_) {
@@ -199,6 +214,8 @@ std::shared_ptr<const KeyRing> KeyRingBuilder::build() const {
   ring->entries_ = entries_;
   ring->active_index_ = active_index;
   ring->active_version_ = entries_[active_index].version;
+  ring->active_encryptions_ =
+      detail::encryption_counter(ring->active_version_, entries_[active_index].key->fingerprint());
   ring->legacy_ = legacy_;
   return ring;
 }

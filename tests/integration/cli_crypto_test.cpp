@@ -264,6 +264,40 @@ BOOST_AUTO_TEST_CASE(malformed_environment_keys_are_key_errors) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// Each value verb holds its input in memory: it reads at most --max-input-bytes and refuses
+// more with exit code 4, before writing anything.
+BOOST_AUTO_TEST_SUITE(bounded_input)
+
+BOOST_AUTO_TEST_CASE(input_over_the_limit_is_refused_with_exit_code_4) {
+  const std::string limit_text = "1000";
+  const std::string at_limit(1000, 'a');
+  const CommandResult fits = run_cli({"encrypt", "--max-input-bytes", limit_text}, at_limit, key_env());
+  BOOST_TEST(fits.exit_code == 0, fits.err);
+  for (const char* verb : {"encrypt", "decrypt", "inspect"}) {
+    const CommandResult r =
+        run_cli({verb, "--max-input-bytes", limit_text}, at_limit + "b", key_env());
+    BOOST_TEST(r.exit_code == exit_invalid_value, verb << ": " << r.err);
+    BOOST_TEST(r.out.empty(), verb);
+    BOOST_TEST(r.err.find("input_too_long") != std::string::npos, r.err);
+    BOOST_TEST(r.err.find("aaaa") == std::string::npos, "input echoed: " << r.err);
+  }
+  const CommandResult zero = run_cli({"encrypt", "--max-input-bytes", "0"}, "x", key_env());
+  BOOST_TEST(zero.exit_code == exit_usage, zero.err);
+}
+
+BOOST_AUTO_TEST_CASE(the_default_limit_is_64_mib) {
+  const std::size_t limit = std::size_t{64} << 20;
+  const CommandResult over = run_cli({"encrypt"}, std::string(limit + 1, 'a'), key_env());
+  BOOST_TEST(over.exit_code == exit_invalid_value, over.err);
+  BOOST_TEST(over.err.find("input_too_long") != std::string::npos, over.err);
+  BOOST_TEST(over.out.empty());
+  const CommandResult help = run_cli({"encrypt", "--help"});
+  BOOST_TEST(help.out.find("--max-input-bytes") != std::string::npos);
+  BOOST_TEST(help.out.find("64 MiB") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(key_file)
 
 BOOST_AUTO_TEST_CASE(a_private_key_file_is_used_instead_of_the_environment) {

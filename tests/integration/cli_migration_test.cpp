@@ -305,6 +305,43 @@ BOOST_AUTO_TEST_CASE(dry_runs_write_nothing) {
   BOOST_TEST(t.all.find(canary) == std::string::npos);
 }
 
+#ifdef CRYPTCOL_TEST_POSTGRESQL
+// A trigger anyone with rights on the table may add quotes the row in NOTICE and WARNING
+// messages. The tool reports their severity and SQLSTATE only, and asks for no NOTICEs.
+BOOST_AUTO_TEST_CASE(server_notices_never_print_their_text) {
+  Database db;
+  create_patients(db, 40);
+  Transcript t;
+  const auto v1 = key_env({"v1"}, "v1");
+  BOOST_TEST_REQUIRE(t.run(verb("add-column", column_args(db)), {}).exit_code == exit_ok);
+  BOOST_TEST_REQUIRE(t.run(verb("dual-write", column_args(db)), {}).exit_code == exit_ok);
+  {
+    auto sql = db.session();
+    *sql << "CREATE FUNCTION leak_row() RETURNS trigger LANGUAGE plpgsql AS $body$ BEGIN "
+            "RAISE NOTICE '% %', OLD.medical_history, NEW.medical_history_encrypted; "
+            "RAISE WARNING '% %', OLD.medical_history, NEW.medical_history_encrypted; "
+            "RETURN NEW; END $body$";
+    *sql << "CREATE TRIGGER leak_row BEFORE UPDATE ON patients FOR EACH ROW "
+            "EXECUTE FUNCTION leak_row()";
+  }
+  const CommandResult backfill =
+      t.run(verb("backfill", column_args(db, {"--batch-size", "10"})), v1);
+  BOOST_TEST_REQUIRE(backfill.exit_code == exit_ok, backfill.err);
+  BOOST_TEST(count(db, "SELECT count(*) FROM patients WHERE medical_history_encrypted IS NULL") == 0);
+  std::string stored;
+  *db.session() << "SELECT medical_history_encrypted FROM patients WHERE id = 1",
+      soci::into(stored);
+  BOOST_TEST(backfill.err.find(canary) == std::string::npos, backfill.err);
+  BOOST_TEST(backfill.err.find(stored) == std::string::npos, backfill.err);
+  BOOST_TEST(backfill.err.find(stored.substr(3, 16)) == std::string::npos);  // the nonce
+  // The warnings still show that something happened, as severity and SQLSTATE.
+  BOOST_TEST(backfill.err.find("PostgreSQL WARNING (SQLSTATE 01000)") != std::string::npos,
+             backfill.err);
+  BOOST_TEST(backfill.err.find("NOTICE") == std::string::npos, backfill.err);
+  BOOST_TEST(t.all.find(canary) == std::string::npos);
+}
+#endif
+
 BOOST_AUTO_TEST_CASE(exit_codes_per_failure_class) {
   Database db;
   create_patients(db, 60);

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include <cryptcol/error.hpp>
 #include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/control/history.hpp>
 
@@ -142,6 +144,39 @@ BOOST_AUTO_TEST_CASE(file_sink_appends_whole_lines) {
   text << in.rdbuf();
   auto decoded = python_justifications(text.str());
   BOOST_CHECK_EQUAL(decoded.size(), 600u);
+}
+
+// The audit log is opened like a key file: never through a symbolic link (which would send
+// the trail, or appends, elsewhere), never a file or directory someone else may write.
+BOOST_AUTO_TEST_CASE(file_sink_refuses_links_and_files_others_may_write) {
+  auto refused = [](const std::string& path) {
+    try {
+      mig::FileAuditSink sink(path);
+    } catch (const cryptcol::error& e) {
+      return e.code() == cryptcol::errc::invalid_argument;
+    }
+    return false;
+  };
+  TempDir dir;
+  const std::string real = dir.file("real.jsonl");
+  { mig::FileAuditSink sink(real); }
+  const std::string link = dir.file("link.jsonl");
+  BOOST_REQUIRE_EQUAL(::symlink(real.c_str(), link.c_str()), 0);
+  BOOST_CHECK(refused(link));
+  const std::string dangling = dir.file("dangling.jsonl");
+  BOOST_REQUIRE_EQUAL(::symlink(dir.file("nowhere").c_str(), dangling.c_str()), 0);
+  BOOST_CHECK(refused(dangling));
+  BOOST_CHECK(!std::ifstream(dir.file("nowhere")).good());  // nothing created through it
+
+  BOOST_REQUIRE_EQUAL(::chmod(real.c_str(), 0666), 0);
+  BOOST_CHECK(refused(real));
+  BOOST_REQUIRE_EQUAL(::chmod(real.c_str(), 0644), 0);  // readable by a log shipper: fine
+  BOOST_CHECK(!refused(real));
+  if (::chown(real.c_str(), 65534, 65534) == 0) BOOST_CHECK(refused(real));
+
+  TempDir shared;
+  BOOST_REQUIRE_EQUAL(::chmod(shared.path().c_str(), 01777), 0);
+  BOOST_CHECK(refused(shared.file("audit.jsonl")));
 }
 
 BOOST_AUTO_TEST_CASE(table_sink_stores_lines) {

@@ -7,6 +7,7 @@
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/secure_memory.hpp>
 
+#include "input_limit.hpp"
 #include "key_options.hpp"
 #include "verb.hpp"
 
@@ -18,7 +19,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   const std::string layout = *args.choice("layout", {"text", "binary", "legacy"});
   const auto ring = load_key_ring(args);
   prompt_if_terminal(ctx, "an envelope");
-  const std::string input = read_all(ctx.in_fd);
+  const std::string input = read_all(ctx.in_fd, max_input_bytes(args));
   // Text envelopes tolerate the newline `encrypt` and editors add; raw layouts are bytes.
   std::string plaintext;
   if (layout == "text") {
@@ -52,7 +53,9 @@ Verb make_decrypt_verb() {
       "plaintext byte-exact, with nothing added. Nothing is written when the check fails.\n"
       "With --layout binary or legacy, standard input is the raw stored bytes: binary is\n"
       "\"<version>:\" + nonce || ciphertext || tag, legacy the same without a version,\n"
-      "decrypted with the legacy key.";
+      "decrypted with the legacy key.\n"
+      "Standard input is limited to --max-input-bytes (default 64 MiB); more input is\n"
+      "refused with exit code 4 (input_too_long).";
   verb.notes = key_sources_help();
   verb.examples = {
       "echo 'v1:3aefuXZzXzBIfn5X:2xoE5KUAXVDioacnP7wSu6c=' | cryptcol decrypt",
@@ -62,6 +65,7 @@ Verb make_decrypt_verb() {
                      exit_code::key, exit_code::invalid_value, exit_code::authentication};
   verb.parser.option("layout", "LAYOUT", "text, binary or legacy", std::string("text"));
   add_key_options(verb.parser);
+  add_input_limit_option(verb.parser);
   verb.run = run;
   return verb;
 }

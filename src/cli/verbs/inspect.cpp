@@ -6,6 +6,7 @@
 #include <cryptcol/key_ring.hpp>
 
 #include "json_writer.hpp"
+#include "input_limit.hpp"
 #include "key_options.hpp"
 #include "verb.hpp"
 
@@ -51,7 +52,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   const std::string layout = *args.choice("layout", {"text", "binary", "legacy"});
   const auto ring = load_optional_key_ring(args);
   prompt_if_terminal(ctx, "an envelope");
-  const std::string input = read_all(ctx.in_fd);
+  const std::string input = read_all(ctx.in_fd, max_input_bytes(args));
 
   const std::string_view stored = layout == "text" ? trim_whitespace(input) : input;
   const Envelope envelope = layout == "text"     ? parse_text_envelope(stored)
@@ -116,7 +117,9 @@ Verb make_inspect_verb() {
       "sizes of nonce, ciphertext and tag, the plaintext length (GCM keeps lengths) and,\n"
       "when keys are available, the state and fingerprint of the key it names. Nothing\n"
       "is decrypted, so the authentication tag is not checked: use 'decrypt' for that.\n"
-      "Keys are optional here; a malformed envelope fails with its error.";
+      "Keys are optional here; a malformed envelope fails with its error.\n"
+      "Standard input is limited to --max-input-bytes (default 64 MiB); more input is\n"
+      "refused with exit code 4 (input_too_long).";
   verb.notes = key_sources_help();
   verb.examples = {
       "echo 'v1:3aefuXZzXzBIfn5X:2xoE5KUAXVDioacnP7wSu6c=' | cryptcol inspect --json",
@@ -126,6 +129,7 @@ Verb make_inspect_verb() {
   verb.parser.option("layout", "LAYOUT", "text, binary or legacy", std::string("text"))
       .flag("json", "print one JSON object instead of text");
   add_key_options(verb.parser);
+  add_input_limit_option(verb.parser);
   verb.run = run;
   return verb;
 }

@@ -37,10 +37,17 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   std::string line;
   if (auto version = args.get("version")) line = env_variable_for(*version) + "=";
   std::string key = generate_base64_key();
+  // Room for the key before it is appended: a reallocation would free a copy unwiped.
+  line.reserve(line.size() + key.size() + 1);
   line += key;
-  line += '\n';
-  write_raw(ctx, line);
   secure_wipe(key);
+  line += '\n';
+  try {
+    write_raw(ctx, line);
+  } catch (...) {
+    secure_wipe(line);
+    throw;
+  }
   secure_wipe(line);
   return exit_code::ok;
 }

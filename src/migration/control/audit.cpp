@@ -11,6 +11,7 @@
 
 #include "cryptcol/error.hpp"
 #include "cryptcol/migration/sql/connection.hpp"
+#include "cryptcol/private_file.hpp"
 #include "migration/sql/dialect.hpp"
 
 namespace cryptcol::migration {
@@ -153,11 +154,14 @@ void StreamAuditSink::write(const AuditRecord& record) {
 }
 
 FileAuditSink::FileAuditSink(const std::string& path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) {
-    throw error(errc::invalid_argument,
-                "cannot open audit log " + path + " (errno " + std::to_string(errno) + ")");
-  }
+  // Never through a symbolic link, and only a file that no one else may write: an audit
+  // trail others can edit or redirect proves nothing. Readers (a log shipper) are allowed.
+  PrivateFileRules rules;
+  rules.others_may_read = true;
+  rules.refusal = errc::invalid_argument;
+  rules.unavailable = errc::invalid_argument;
+  rules.what = "audit log";
+  fd_ = open_private_file(path, O_WRONLY | O_APPEND | O_CREAT, rules, 0600);
 }
 
 FileAuditSink::~FileAuditSink() {

@@ -9,6 +9,27 @@
 
 namespace cryptcol::migration::detail {
 
+namespace {
+
+// Wipes the buffers a batch read plaintext into when the batch ends, thrown or not.
+class WipeOnExit {
+ public:
+  WipeOnExit(std::vector<std::string>& values, std::string& value) noexcept
+      : values_(values), value_(value) {}
+  ~WipeOnExit() {
+    wipe_all(values_);
+    secure_wipe(value_);
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  std::vector<std::string>& values_;
+  std::string& value_;
+};
+
+}  // namespace
+
 void BatchWorker::process_range_sqlite(const ClaimedRange& range) {
   long long cursor = range.checkpoint;
   unsigned rereads = 0;
@@ -47,11 +68,12 @@ BatchOutcome BatchWorker::sqlite_batch(const ClaimedRange& range, long long curs
   std::vector<soci::indicator> inds;
   // BEGIN IMMEDIATE: the batch holds the write lock from its read to its commit, so no
   // application write can fall between them; the compare-and-set stays as a second guard.
+  std::string new_value, old_value;
+  const WipeOnExit wipe(values, old_value);
   begin_write_transaction(*session_, backend::sqlite);
   try {
     select_rows(cursor, range.end, ids, values, inds);
     outcome.selected = ids.size();
-    std::string new_value, old_value;
     long long id = 0;
     soci::statement update = (session_->prepare << run_.sql.sqlite_update, soci::use(new_value),
                               soci::use(id), soci::use(old_value));
@@ -60,6 +82,7 @@ BatchOutcome BatchWorker::sqlite_batch(const ClaimedRange& range, long long curs
       auto produced = transform_row(ids[i], values[i], outcome);
       if (!produced) continue;
       new_value = std::move(*produced);
+      secure_wipe(old_value);  // a longer value reallocates: release only a wiped buffer
       old_value = values[i];
       id = ids[i];
       update.execute(true);

@@ -17,6 +17,7 @@
 
 #include "cryptcol/error.hpp"
 #include "migration/sql/dialect.hpp"
+#include "migration/sql/pg_notices.hpp"
 
 namespace cryptcol::migration {
 
@@ -424,6 +425,7 @@ std::unique_ptr<soci::session> open_session(std::string_view connection) {
 #else
         session = std::make_unique<soci::session>(target.soci_backend, target.connect_string);
 #endif
+        detail::sanitise_server_notices(*session);
         break;
     }
   } catch (const cryptcol::error&) {
