@@ -101,7 +101,8 @@ BOOST_AUTO_TEST_CASE(redaction_hides_every_option_libpq_calls_secret) {
     }
   }
   // The scheme is not case-sensitive to cryptcol, though it is to libpq.
-  BOOST_TEST(parse_connection_string("POSTGRESQL://u@h/db").connect_string == "host=h dbname=db user=u");
+  BOOST_TEST(parse_connection_string("POSTGRESQL://u@h/db").connect_string ==
+             "host=h dbname=db user=u");
 }
 
 BOOST_AUTO_TEST_CASE(failed_connections_and_parses_show_no_secret) {

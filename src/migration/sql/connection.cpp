@@ -136,8 +136,9 @@ void order_as_written(PostgresOptions& parsed, bool uri, std::string_view text) 
     }
     return std::pair<std::size_t, std::size_t>(1, written_at(written, option.key));
   };
-  std::stable_sort(parsed.options.begin(), parsed.options.end(),
-                   [&](const PostgresOption& a, const PostgresOption& b) { return rank(a) < rank(b); });
+  std::stable_sort(
+      parsed.options.begin(), parsed.options.end(),
+      [&](const PostgresOption& a, const PostgresOption& b) { return rank(a) < rank(b); });
 }
 
 #if defined(CRYPTCOL_HAVE_SOCI_POSTGRESQL)
@@ -176,7 +177,7 @@ PostgresOptions parse_postgres(const SchemeSplit& split) {
   for (auto* option = libpq.get(); option->keyword != nullptr; ++option) {
     if (option->val == nullptr) continue;
     const std::string key = option->keyword;
-    const std::string value = option->val;
+    std::string value = option->val;
     if (uri && (key == "host" || key == "port") &&
         value.find_first_not_of(',') == std::string::npos) {
       continue;  // "postgresql://,/db" names no host
@@ -184,7 +185,8 @@ PostgresOptions parse_postgres(const SchemeSplit& split) {
     if (uri && key == "port" && !is_port_list(value)) {
       throw error(errc::invalid_argument, "port in connection URI is not a number");
     }
-    parsed.options.push_back({key, value, std::strchr(option->dispchar, '*') != nullptr});
+    const bool secret = std::strchr(option->dispchar, '*') != nullptr;
+    parsed.options.push_back({key, std::move(value), secret});
   }
   order_as_written(parsed, uri, split.rest);
   return parsed;
