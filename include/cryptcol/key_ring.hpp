@@ -143,6 +143,11 @@ std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path);
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents);
 // Writes a ring in the key-file format (mode 0600); used by the CLI's key management.
 std::string format_key_file(const KeyRing& ring);
+// Rewrites the key file `path` without its "key <version> ..." entries and keeps every other
+// line as it is (comments, other keys, other kinds of entry): a new 0600 file in the same
+// directory renamed over the old one, so a crash leaves either. Returns whether an entry was
+// removed; if none was, the file is not touched. Key bytes read are wiped.
+bool remove_key_from_file(const std::string& path, std::string_view version);
 
 }  // namespace cryptcol
 

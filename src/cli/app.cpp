@@ -59,12 +59,6 @@ const char* hint_for(errc code) {
   }
 }
 
-std::string without_prefix(std::string_view message) {
-  constexpr std::string_view prefix = "cryptcol: ";
-  if (message.substr(0, prefix.size()) == prefix) message.remove_prefix(prefix.size());
-  return std::string(message);
-}
-
 std::string first_line(std::string_view text) {
   return std::string(text.substr(0, text.find('\n')));
 }
@@ -94,7 +88,9 @@ int run_verb(const Verb& verb, const std::vector<std::string>& args, Context& ct
             << "Try '" << ctx.program << " " << where << " --help'.\n";
     return to_int(exit_code::usage);
   } catch (const error& e) {
-    std::string message = without_prefix(e.what());
+    // "<code>: <detail>", the library's what() without its "cryptcol: ".
+    std::string message = to_string(e.code());
+    if (!e.detail().empty()) message += ": " + e.detail();
     if (const char* hint = hint_for(e.code())) message += " (" + std::string(hint) + ")";
     return report(ctx, where, message, exit_code_for(e.code()));
   } catch (const soci::soci_error& e) {

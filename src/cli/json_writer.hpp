@@ -1,38 +1,25 @@
 #ifndef CRYPTCOL_CLI_JSON_WRITER_HPP
 #define CRYPTCOL_CLI_JSON_WRITER_HPP
 
-// Minimal JSON output for --json: objects of strings, numbers, booleans, nulls and nested
-// objects, keys in insertion order, one line.
+// JSON output for --json: nlohmann/json values whose objects keep their keys in the order
+// they are set, printed as one line.
 
-#include <cstdint>
+#include <optional>
 #include <string>
-#include <string_view>
+
+#include <nlohmann/json.hpp>
 
 namespace cryptcol::cli {
 
-std::string json_quote(std::string_view text);
+using Json = nlohmann::ordered_json;
 
-class JsonObject {
- public:
-  JsonObject& add(std::string_view key, std::string_view value);
-  JsonObject& add(std::string_view key, const char* value) {
-    return add(key, std::string_view(value));
-  }
-  JsonObject& add(std::string_view key, std::int64_t value);
-  JsonObject& add(std::string_view key, std::uint64_t value);
-  JsonObject& add(std::string_view key, int value) {
-    return add(key, static_cast<std::int64_t>(value));
-  }
-  JsonObject& add(std::string_view key, bool value);
-  JsonObject& add(std::string_view key, const JsonObject& value);
-  JsonObject& add_null(std::string_view key);
+// One line, no spaces; invalid UTF-8 becomes U+FFFD instead of an exception.
+std::string json_line(const Json& value);
 
-  std::string str() const { return "{" + body_ + "}"; }
-
- private:
-  JsonObject& add_raw(std::string_view key, std::string_view json);
-  std::string body_;
-};
+// The text, or null.
+inline Json nullable(const std::optional<std::string>& text) {
+  return text ? Json(*text) : Json(nullptr);
+}
 
 }  // namespace cryptcol::cli
 

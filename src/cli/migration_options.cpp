@@ -11,11 +11,10 @@
 #include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/migration/control/history.hpp>
 #include <cryptcol/migration/control/registered_column.hpp>
+#include <cryptcol/migration/sql/safe_error.hpp>
 #include <cryptcol/migration/steps.hpp>
 
 #include <soci/soci.h>
-
-#include "cryptcol/migration/sql/safe_error.hpp"
 
 namespace cryptcol::cli {
 
@@ -77,8 +76,9 @@ migration::ColumnSpec column_of(const ParsedArgs& args) {
                              args.get_or("pk", "id"), static_cast<std::size_t>(max_bytes.value_or(0)));
   spec = spec.resolved();  // errc::invalid_identifier (exit 2) for a bad name
   if (!max_bytes) {
-    with_safe_errors("reading the column definition", [&] {
-      auto sql = migration::open_session(database_of(args));
+    const std::string db = database_of(args);
+    migration::with_safe_errors("reading the column definition", [&] {
+      auto sql = migration::open_session(db);
       spec.max_plaintext_bytes = migration::registered_max_plaintext_bytes(*sql, spec).value_or(0);
     });
   }
@@ -120,20 +120,6 @@ migration::RunnerOptions runner_options(const ParsedArgs& args,
     options.audit = std::make_shared<migration::FileAuditSink>(*path);
   }
   return options;
-}
-
-void with_safe_errors(const std::string& what, const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const cryptcol::error&) {
-    throw;
-  } catch (const usage_error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw;
-  } catch (...) {
-    throw migration::current_safe_error(what);
-  }
 }
 
 const char* database_help() {

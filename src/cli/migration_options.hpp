@@ -4,7 +4,6 @@
 // Options shared by the migration verbs (--db, --table, --column, batch, audit, --json) and
 // the translation of them into the engine's ColumnSpec and RunnerOptions.
 
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,10 +35,6 @@ migration::ColumnSpec column_of(const ParsedArgs& args);
 migration::RunnerOptions runner_options(const ParsedArgs& args,
                                         std::shared_ptr<const KeyRing> keys,
                                         migration::ProgressCallback progress);
-
-// Runs `body`, turning database and other foreign exceptions into cryptcol errors whose
-// text holds SQLSTATEs and error classes only: a driver's message may quote a value.
-void with_safe_errors(const std::string& what, const std::function<void()>& body);
 
 // "Database:" paragraph for the help texts.
 const char* database_help();

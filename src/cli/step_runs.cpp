@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/control/audit.hpp>
-#include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/migration/control/history.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/sql/safe_error.hpp>
 
 #include <soci/soci.h>
 
+#include "json_writer.hpp"
 #include "migration_options.hpp"
 #include "progress_display.hpp"
 
@@ -16,51 +17,37 @@ namespace cryptcol::cli {
 
 namespace {
 
-using migration::json_quote;
-
-std::string step_json(const migration::StepRun& run) {
-  std::string out = "{\"name\":" + json_quote(run.name) +
-                    ",\"direction\":" + json_quote(migration::to_string(run.direction)) +
-                    ",\"outcome\":" + json_quote(migration::to_string(run.outcome)) +
-                    ",\"rows\":" + std::to_string(run.rows) +
-                    ",\"duration_ms\":" + std::to_string(run.duration.count()) +
-                    ",\"verification_status\":" +
-                    json_quote(run.verification_status.empty() ? "not_run"
-                                                                : run.verification_status) +
-                    ",\"lock_retries\":" + std::to_string(run.lock_retries) + ",\"statements\":[";
-  bool first = true;
+Json step_json(const migration::StepRun& run) {
+  Json statements = Json::array();
   for (const auto& st : run.statements) {
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"sql\":" + json_quote(st.sql) + ",\"rows\":" +
-           (st.rows ? std::to_string(*st.rows) : std::string("null")) +
-           ",\"executed\":" + (st.executed ? "true" : "false") + "}";
+    statements.push_back({{"sql", st.sql},
+                          {"rows", st.rows ? Json(*st.rows) : Json(nullptr)},
+                          {"executed", st.executed}});
   }
-  out += "],\"notes\":[";
-  first = true;
-  for (const auto& note : run.notes) {
-    out += (first ? "" : ",") + json_quote(note);
-    first = false;
-  }
-  return out + "]}";
+  return {{"name", run.name},
+          {"direction", migration::to_string(run.direction)},
+          {"outcome", migration::to_string(run.outcome)},
+          {"rows", run.rows},
+          {"duration_ms", run.duration.count()},
+          {"verification_status",
+           run.verification_status.empty() ? "not_run" : run.verification_status},
+          {"lock_retries", run.lock_retries},
+          {"statements", std::move(statements)},
+          {"notes", run.notes}};
 }
 
 std::string failure_json(const cryptcol::error& e) {
-  return "{\"ok\":false,\"error_class\":" + json_quote(to_string(e.code())) +
-         ",\"exit_code\":" + std::to_string(to_int(exit_code_for(e.code()))) + "}";
+  return json_line({{"ok", false},
+                    {"error_class", to_string(e.code())},
+                    {"exit_code", to_int(exit_code_for(e.code()))}});
 }
 
 }  // namespace
 
 std::string report_json(const migration::RunReport& report) {
-  std::string out = "{\"ok\":true,\"dry_run\":" + std::string(report.dry_run ? "true" : "false") +
-                    ",\"steps\":[";
-  bool first = true;
-  for (const auto& run : report.steps) {
-    out += (first ? "" : ",") + step_json(run);
-    first = false;
-  }
-  return out + "]}";
+  Json steps = Json::array();
+  for (const auto& run : report.steps) steps.push_back(step_json(run));
+  return json_line({{"ok", true}, {"dry_run", report.dry_run}, {"steps", std::move(steps)}});
 }
 
 std::string verb_for_step(const std::string& step_name) {
@@ -76,12 +63,11 @@ std::string repeat_name(const std::string& base) {
 }
 
 bool step_applied(const ParsedArgs& args, const std::string& name) {
-  bool applied = false;
-  with_safe_errors("reading the migration history", [&] {
-    auto sql = migration::open_session(database_of(args));
-    applied = migration::applied_state(migration::load_history(*sql), name).applied;
+  const std::string db = database_of(args);
+  return migration::with_safe_errors("reading the migration history", [&] {
+    auto sql = migration::open_session(db);
+    return migration::applied_state(migration::load_history(*sql), name).applied;
   });
-  return applied;
 }
 
 exit_code run_step_up(const ParsedArgs& args, Context& ctx, StepRequest request) {
@@ -98,7 +84,7 @@ exit_code run_step_up(const ParsedArgs& args, Context& ctx, StepRequest request)
 
   try {
     migration::RunReport report;
-    with_safe_errors("running " + request.target, [&] {
+    migration::with_safe_errors("running " + request.target, [&] {
       migration::Runner runner(migration::make_session_factory(db), request.plan, options);
       if (request.require_earlier_applied) {
         // The first earlier step not applied, unless a verify lies between it and the
@@ -147,11 +133,11 @@ exit_code run_steps_down(const ParsedArgs& args, Context& ctx, migration::Plan p
   migration::RunnerOptions options = runner_options(args, nullptr, nullptr);
   options.force_irreversible = force;
   if (!json) options.report = &ctx.out;
+  const std::string db = database_of(args);
   try {
     migration::RunReport report;
-    with_safe_errors("rolling back", [&] {
-      migration::Runner runner(migration::make_session_factory(database_of(args)),
-                               std::move(plan), options);
+    migration::with_safe_errors("rolling back", [&] {
+      migration::Runner runner(migration::make_session_factory(db), std::move(plan), options);
       report = runner.down(count);
     });
     if (json) {

@@ -6,6 +6,7 @@
 #include <cryptcol/error.hpp>
 #include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/migration/data/verify.hpp>
+#include <cryptcol/migration/sql/safe_error.hpp>
 
 #include <soci/soci.h>
 
@@ -61,8 +62,9 @@ exit_code run_verify(const ParsedArgs& args, Context& ctx, const migration::Colu
   // without recording, when someone will read it.
   if (json || failure) {
     migration::VerifyReport report;
-    with_safe_errors("verify report", [&] {
-      auto sql = migration::open_session(database_of(args));
+    const std::string db = database_of(args);
+    migration::with_safe_errors("verify report", [&] {
+      auto sql = migration::open_session(db);
       migration::VerifyOptions options;
       options.keys = keys;
       options.record_result = false;

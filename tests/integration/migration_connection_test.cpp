@@ -84,6 +84,46 @@ BOOST_AUTO_TEST_CASE(failed_connection_error_has_no_password) {
   }
 }
 
+// Secret is what libpq marks secret (PQconninfoOption::dispchar "*"), not a list of names.
+BOOST_AUTO_TEST_CASE(redaction_hides_every_option_libpq_calls_secret) {
+  BOOST_TEST(redacted_connection_string("postgresql://host=h sslpassword=hunter2secret user=u") ==
+             "postgresql://host=h sslpassword=*** user=u");
+  BOOST_TEST(redacted_connection_string("postgresql://u:hunter2secret@h/db?sslpassword=x2secret") ==
+             "postgresql://host=h dbname=db user=u password=*** sslpassword=***");
+  // libpq's keywords are case-sensitive: it refuses a mis-cased one, and with it the whole
+  // string, of which then no part is shown.
+  for (const char* s : {"postgresql://host=h PASSWORD=hunter2secret user=u",
+                        "postgresql://host=h SslPassword='hunter2secret' user=u",
+                        "postgresql://u@h/db?PASSWORD=hunter2secret"}) {
+    BOOST_TEST_CONTEXT(s) {
+      BOOST_TEST(redacted_connection_string(s) == "postgresql://[unparsable]");
+      BOOST_CHECK_THROW(parse_connection_string(s), error);
+    }
+  }
+  // The scheme is not case-sensitive to cryptcol, though it is to libpq.
+  BOOST_TEST(parse_connection_string("POSTGRESQL://u@h/db").connect_string ==
+             "host=h dbname=db user=u");
+}
+
+BOOST_AUTO_TEST_CASE(failed_connections_and_parses_show_no_secret) {
+  for (const char* s :
+       {"postgresql://host=127.0.0.1 port=1 sslpassword=hunter2secret connect_timeout=2",
+        "postgresql://host=127.0.0.1 port=1 PASSWORD=hunter2secret connect_timeout=2",
+        "postgresql://u:hunter2secret@127.0.0.1:1/db?connect_timeout=2",
+        "postgresql://u@127.0.0.1:1/db?connect_timeout=2&sslpassword=hunter2secret",
+        // libpq's own message would quote the token: invalid percent-encoded token: "..."
+        "postgresql://u:hunter2secret%zz@127.0.0.1:1/db"}) {
+    BOOST_TEST_CONTEXT(s) {
+      try {
+        open_session(s);
+        BOOST_FAIL("connected to a closed port");
+      } catch (const error& e) {
+        BOOST_TEST(std::string(e.what()).find("hunter2secret") == std::string::npos);
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(sqlite_sessions_use_wal_and_wait_for_writers) {
   cryptcol::test::TempDir dir;
   auto session = open_session(dir.sqlite_connection("wal.db"));

@@ -62,27 +62,22 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   const std::size_t ciphertext = envelope.ciphertext_size();
 
   if (args.flag("json")) {
-    JsonObject json;
-    json.add("layout", layout_name(envelope.layout));
-    if (envelope.version.empty()) {
-      json.add_null("version");
-    } else {
-      json.add("version", envelope.version);
+    Json json = {{"layout", layout_name(envelope.layout)},
+                 {"version", envelope.version.empty() ? Json(nullptr) : Json(envelope.version)},
+                 {"nonce_bytes", nonce_size},
+                 {"ciphertext_bytes", ciphertext},
+                 {"tag_bytes", tag_size},
+                 {"plaintext_bytes", ciphertext},
+                 {"stored_bytes", stored.size()},
+                 {"key", nullptr}};
+    if (key.ring_loaded) {
+      json["key"] = {{"in_ring", key.known}};
+      if (key.known) {
+        json["key"]["state"] = key.state;
+        json["key"]["fingerprint"] = key.fingerprint;
+      }
     }
-    json.add("nonce_bytes", nonce_size)
-        .add("ciphertext_bytes", ciphertext)
-        .add("tag_bytes", tag_size)
-        .add("plaintext_bytes", ciphertext)
-        .add("stored_bytes", stored.size());
-    if (!key.ring_loaded) {
-      json.add_null("key");
-    } else {
-      JsonObject key_json;
-      key_json.add("in_ring", key.known);
-      if (key.known) key_json.add("state", key.state).add("fingerprint", key.fingerprint);
-      json.add("key", key_json);
-    }
-    ctx.out << json.str() << "\n";
+    ctx.out << json_line(json) << "\n";
     return exit_code::ok;
   }
 

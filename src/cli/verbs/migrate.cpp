@@ -4,11 +4,13 @@
 #include <string>
 
 #include <cryptcol/error.hpp>
-#include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/control/history.hpp>
 #include <cryptcol/migration/control/runner.hpp>
+#include <cryptcol/migration/sql/connection.hpp>
+#include <cryptcol/migration/sql/safe_error.hpp>
 #include <cryptcol/migration/steps.hpp>
 
+#include "json_writer.hpp"
 #include "key_options.hpp"
 #include "migration_options.hpp"
 #include "phase_verb.hpp"
@@ -18,8 +20,6 @@
 namespace cryptcol::cli {
 
 namespace {
-
-using migration::json_quote;
 
 // "verify" or "verify:patients.medical_history" -> the plan's step name.
 std::string step_name_for(const std::string& to, const migration::ColumnSpec& column) {
@@ -31,25 +31,23 @@ std::string step_name_for(const std::string& to, const migration::ColumnSpec& co
 }
 
 exit_code run_status(const ParsedArgs& args, Context& ctx, const migration::Plan& plan) {
-  std::vector<migration::StepStatus> steps;
-  with_safe_errors("reading the plan status", [&] {
-    migration::Runner runner(migration::make_session_factory(database_of(args)), plan);
-    steps = runner.status();
+  const std::string db = database_of(args);
+  const auto steps = migration::with_safe_errors("reading the plan status", [&] {
+    return migration::Runner(migration::make_session_factory(db), plan).status();
   });
   if (args.flag("json")) {
-    std::string out = "{\"steps\":[";
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      const auto& s = steps[i];
-      out += std::string(i ? "," : "") + "{\"name\":" + json_quote(s.name) +
-             ",\"state\":" + json_quote(migration::to_string(s.state)) +
-             ",\"risk\":" + json_quote(migration::to_string(s.risk)) +
-             ",\"phi_impact\":" + (s.phi_impact ? "true" : "false") +
-             ",\"reversible\":" + (s.reversible ? "true" : "false") +
-             ",\"checksum_changed\":" + (s.checksum_changed ? "true" : "false") +
-             ",\"applied_at\":" + (s.applied_at ? json_quote(*s.applied_at) : "null") +
-             ",\"description\":" + json_quote(s.description) + "}";
+    Json out = {{"steps", Json::array()}};
+    for (const auto& s : steps) {
+      out["steps"].push_back({{"name", s.name},
+                              {"state", migration::to_string(s.state)},
+                              {"risk", migration::to_string(s.risk)},
+                              {"phi_impact", s.phi_impact},
+                              {"reversible", s.reversible},
+                              {"checksum_changed", s.checksum_changed},
+                              {"applied_at", nullable(s.applied_at)},
+                              {"description", s.description}});
     }
-    ctx.out << out << "]}\n";
+    ctx.out << json_line(out) << "\n";
     return exit_code::ok;
   }
   for (const auto& s : steps) {
@@ -64,27 +62,25 @@ exit_code run_status(const ParsedArgs& args, Context& ctx, const migration::Plan
 }
 
 exit_code run_history(const ParsedArgs& args, Context& ctx) {
-  std::vector<migration::HistoryEntry> history;
-  with_safe_errors("reading the migration history", [&] {
-    migration::Runner runner(migration::make_session_factory(database_of(args)), {});
-    history = runner.history();
+  const std::string db = database_of(args);
+  const auto history = migration::with_safe_errors("reading the migration history", [&] {
+    return migration::Runner(migration::make_session_factory(db), {}).history();
   });
   if (args.flag("json")) {
-    std::string out = "{\"history\":[";
-    for (std::size_t i = 0; i < history.size(); ++i) {
-      const auto& h = history[i];
-      out += std::string(i ? "," : "") + "{\"id\":" + std::to_string(h.id) +
-             ",\"name\":" + json_quote(h.name) +
-             ",\"direction\":" + json_quote(migration::to_string(h.direction)) +
-             ",\"status\":" + json_quote(migration::to_string(h.status)) +
-             ",\"checksum\":" + json_quote(h.checksum) +
-             ",\"started_at\":" + json_quote(h.started_at) +
-             ",\"duration_ms\":" + std::to_string(h.duration_ms) +
-             ",\"rows_affected\":" + std::to_string(h.rows_affected) +
-             ",\"executor\":" + json_quote(h.executor) +
-             ",\"error_class\":" + json_quote(h.error_class) + "}";
+    Json out = {{"history", Json::array()}};
+    for (const auto& h : history) {
+      out["history"].push_back({{"id", h.id},
+                                {"name", h.name},
+                                {"direction", migration::to_string(h.direction)},
+                                {"status", migration::to_string(h.status)},
+                                {"checksum", h.checksum},
+                                {"started_at", h.started_at},
+                                {"duration_ms", h.duration_ms},
+                                {"rows_affected", h.rows_affected},
+                                {"executor", h.executor},
+                                {"error_class", h.error_class}});
     }
-    ctx.out << out << "]}\n";
+    ctx.out << json_line(out) << "\n";
     return exit_code::ok;
   }
   if (history.empty()) ctx.out << "no migration has run on this database\n";

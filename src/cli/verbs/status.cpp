@@ -5,14 +5,15 @@
 #include <string>
 #include <vector>
 
-#include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/column_state.hpp>
 #include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/migration/control/history.hpp>
 #include <cryptcol/migration/data/rotate.hpp>
+#include <cryptcol/migration/sql/safe_error.hpp>
 
 #include <soci/soci.h>
 
+#include "json_writer.hpp"
 #include "migration_options.hpp"
 #include "verb.hpp"
 
@@ -20,50 +21,39 @@ namespace cryptcol::cli {
 
 namespace {
 
-using migration::json_quote;
-
 struct ColumnReport {
   migration::ColumnState state;
   std::map<std::string, std::uint64_t> versions;
 };
 
-std::string histogram_json(const std::map<std::string, std::uint64_t>& histogram) {
-  std::string out = "{";
-  for (const auto& [version, rows] : histogram) {
-    out += (out.size() > 1 ? "," : "") + json_quote(version) + ":" + std::to_string(rows);
-  }
-  return out + "}";
-}
-
-std::string optional_json(const std::optional<std::string>& text) {
-  return text ? json_quote(*text) : std::string("null");
-}
-
-std::string column_json(const ColumnReport& c) {
+Json column_json(const ColumnReport& c) {
   const auto& s = c.state;
-  return "{\"table\":" + json_quote(s.table) + ",\"column\":" + json_quote(s.column) +
-         ",\"encrypted_column\":" + json_quote(s.encrypted_column) +
-         ",\"primary_key\":" + json_quote(s.primary_key) +
-         ",\"phase\":" + json_quote(migration::to_string(s.current)) +
-         ",\"active_key_version\":" + json_quote(s.active_key_version) +
-         ",\"last_backfill_at\":" + optional_json(s.last_backfill_at) +
-         ",\"last_verify_at\":" + optional_json(s.last_verify_at) +
-         ",\"last_verify_passed\":" + (s.last_verify_passed ? "true" : "false") +
-         ",\"verify_gate_open\":" + (migration::verify_gate_open(s) ? "true" : "false") +
-         ",\"updated_at\":" + json_quote(s.updated_at) +
-         ",\"key_versions\":" + histogram_json(c.versions) + "}";
+  return {{"table", s.table},
+          {"column", s.column},
+          {"encrypted_column", s.encrypted_column},
+          {"primary_key", s.primary_key},
+          {"phase", migration::to_string(s.current)},
+          {"active_key_version", s.active_key_version},
+          {"last_backfill_at", nullable(s.last_backfill_at)},
+          {"last_verify_at", nullable(s.last_verify_at)},
+          {"last_verify_passed", s.last_verify_passed},
+          {"verify_gate_open", migration::verify_gate_open(s)},
+          {"updated_at", s.updated_at},
+          {"key_versions", Json(c.versions)}};
 }
 
-std::string history_json(const migration::HistoryEntry& h) {
-  return "{\"id\":" + std::to_string(h.id) + ",\"name\":" + json_quote(h.name) +
-         ",\"direction\":" + json_quote(migration::to_string(h.direction)) +
-         ",\"status\":" + json_quote(migration::to_string(h.status)) +
-         ",\"started_at\":" + json_quote(h.started_at) +
-         ",\"finished_at\":" + optional_json(h.finished_at) +
-         ",\"duration_ms\":" + std::to_string(h.duration_ms) +
-         ",\"rows_affected\":" + std::to_string(h.rows_affected) +
-         ",\"executor\":" + json_quote(h.executor) + ",\"host\":" + json_quote(h.host) +
-         ",\"error_class\":" + json_quote(h.error_class) + "}";
+Json history_json(const migration::HistoryEntry& h) {
+  return {{"id", h.id},
+          {"name", h.name},
+          {"direction", migration::to_string(h.direction)},
+          {"status", migration::to_string(h.status)},
+          {"started_at", h.started_at},
+          {"finished_at", nullable(h.finished_at)},
+          {"duration_ms", h.duration_ms},
+          {"rows_affected", h.rows_affected},
+          {"executor", h.executor},
+          {"host", h.host},
+          {"error_class", h.error_class}};
 }
 
 std::string histogram_text(const std::map<std::string, std::uint64_t>& histogram) {
@@ -85,7 +75,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
 
   std::vector<ColumnReport> columns;
   std::vector<migration::HistoryEntry> history;
-  with_safe_errors("reading the migration status", [&] {
+  migration::with_safe_errors("reading the migration status", [&] {
     auto sql = migration::open_session(db);
     for (auto& state : migration::load_all_column_states(*sql)) {
       if (table && state.table != *table) continue;
@@ -111,16 +101,12 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   if (history.size() > limit) history.erase(history.begin(), history.end() - static_cast<long>(limit));
 
   if (args.flag("json")) {
-    std::string out = "{\"database\":" + json_quote(migration::redacted_connection_string(db)) +
-                      ",\"columns\":[";
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-      out += (i ? "," : "") + column_json(columns[i]);
-    }
-    out += "],\"history\":[";
-    for (std::size_t i = 0; i < history.size(); ++i) {
-      out += (i ? "," : "") + history_json(history[i]);
-    }
-    ctx.out << out << "]}\n";
+    Json out = {{"database", migration::redacted_connection_string(db)},
+                {"columns", Json::array()},
+                {"history", Json::array()}};
+    for (const auto& c : columns) out["columns"].push_back(column_json(c));
+    for (const auto& h : history) out["history"].push_back(history_json(h));
+    ctx.out << json_line(out) << "\n";
     return exit_code::ok;
   }
 

@@ -5,14 +5,15 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 
 #include <soci/soci.h>
 
+#include "cryptcol/cipher.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/migration/sql/connection.hpp"
 #include "cryptcol/private_file.hpp"
 #include "migration/sql/dialect.hpp"
+#include "migration/support/json.hpp"
 
 namespace cryptcol::migration {
 
@@ -48,19 +49,22 @@ std::size_t utf8_sequence(const std::string& s, std::size_t i) {
   return n;
 }
 
-void append_field(std::string& out, const char* key, const std::string& json_value) {
-  if (out.size() > 1) out += ',';
-  out += '"';
-  out += key;
-  out += "\":";
-  out += json_value;
-}
-
-std::string json_number(double value) {
-  if (!std::isfinite(value)) return "0";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.3f", value);
-  return buffer;
+// `text` with each byte that starts no valid UTF-8 sequence as U+FFFD: one per byte, as
+// audit lines have always had it (nlohmann/json would make one of a truncated sequence).
+std::string utf8_or_replaced(const std::string& text) {
+  if (is_valid_utf8(text)) return text;
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";
+      ++i;
+    } else {
+      out.append(text, i, n);
+      i += n;
+    }
+  }
+  return out;
 }
 
 void create_audit_table(soci::session& session) {
@@ -75,75 +79,32 @@ void create_audit_table(soci::session& session) {
 
 }  // namespace
 
-std::string json_quote(const std::string& text) {
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (std::size_t i = 0; i < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      const std::size_t n = utf8_sequence(text, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(text, i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-  return out;
-}
-
 std::string to_json_line(const AuditRecord& r) {
-  std::string tables = "[";
-  for (std::size_t i = 0; i < r.tables_affected.size(); ++i) {
-    if (i) tables += ',';
-    tables += json_quote(r.tables_affected[i]);
-  }
-  tables += ']';
-  std::string out = "{";
-  append_field(out, "timestamp", json_quote(r.timestamp));
-  append_field(out, "executor", json_quote(r.executor));
-  append_field(out, "migration", json_quote(r.migration));
-  append_field(out, "direction", json_quote(r.direction));
-  append_field(out, "environment", json_quote(r.environment));
-  append_field(out, "database", json_quote(r.database));
-  append_field(out, "tables_affected", tables);
-  append_field(out, "phi_impact", r.phi_impact ? "true" : "false");
-  append_field(out, "risk_level", json_quote(r.risk_level));
-  append_field(out, "justification", json_quote(r.justification));
-  append_field(out, "duration_seconds", json_number(r.duration_seconds));
-  append_field(out, "status", json_quote(r.status));
-  append_field(out, "verification_status", json_quote(r.verification_status));
-  append_field(out, "rows", std::to_string(r.rows));
-  append_field(out, "checksum", json_quote(r.checksum));
-  append_field(out, "error_class", r.error_class.empty() ? "null" : json_quote(r.error_class));
-  append_field(out, "host", json_quote(r.host));
-  append_field(out, "pid", std::to_string(r.pid));
-  out += '}';
-  return out;
+  const auto text = [](const std::string& value) { return detail::json(utf8_or_replaced(value)); };
+  detail::json tables = detail::json::array();
+  for (const auto& table : r.tables_affected) tables.push_back(text(table));
+  detail::json line;
+  line["timestamp"] = text(r.timestamp);
+  line["executor"] = text(r.executor);
+  line["migration"] = text(r.migration);
+  line["direction"] = text(r.direction);
+  line["environment"] = text(r.environment);
+  line["database"] = text(r.database);
+  line["tables_affected"] = std::move(tables);
+  line["phi_impact"] = r.phi_impact;
+  line["risk_level"] = text(r.risk_level);
+  line["justification"] = text(r.justification);
+  // Milliseconds are precision enough; a clock gone wrong is not worth a null.
+  const double milliseconds = std::round(r.duration_seconds * 1000);
+  line["duration_seconds"] = std::isfinite(milliseconds) ? milliseconds / 1000 : 0.0;
+  line["status"] = text(r.status);
+  line["verification_status"] = text(r.verification_status);
+  line["rows"] = r.rows;
+  line["checksum"] = text(r.checksum);
+  line["error_class"] = r.error_class.empty() ? detail::json(nullptr) : text(r.error_class);
+  line["host"] = text(r.host);
+  line["pid"] = r.pid;
+  return detail::json_line(line);
 }
 
 void StreamAuditSink::write(const AuditRecord& record) {

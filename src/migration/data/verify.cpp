@@ -1,10 +1,8 @@
 #include "cryptcol/migration/data/verify.hpp"
-#include "cryptcol/migration/control/audit.hpp"
 
 #include <algorithm>
 #include <exception>
 
-#include <fmt/format.h>
 #include <soci/soci.h>
 
 #include "cryptcol/cipher.hpp"
@@ -14,6 +12,7 @@
 #include "cryptcol/secure_memory.hpp"
 #include "migration/data/ciphertext_column.hpp"
 #include "migration/sql/dialect.hpp"
+#include "migration/support/json.hpp"
 
 namespace cryptcol::migration {
 
@@ -149,17 +148,6 @@ void compare_sample(soci::session& session, const Columns& c, const VerifyOption
              report.plaintext_dropped, checker, ids);
 }
 
-void append_json_string(std::string& out, const std::string& text) { out += json_quote(text); }
-
-void append_ids(std::string& out, const std::vector<long long>& ids) {
-  out += '[';
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(ids[i]);
-  }
-  out += ']';
-}
-
 }  // namespace
 
 VerifyReport verify(soci::session& session, const ColumnSpec& requested,
@@ -193,32 +181,22 @@ VerifyReport verify(soci::session& session, const ColumnSpec& requested,
 }
 
 std::string to_json(const VerifyReport& report) {
-  std::string out = "{";
-  out += "\"table\":";
-  append_json_string(out, report.table);
-  out += ",\"column\":";
-  append_json_string(out, report.column);
-  out += fmt::format(
-      ",\"passed\":{},\"plaintext_dropped\":{},\"total_rows\":{},\"with_plaintext\":{},"
-      "\"with_ciphertext\":{},\"missing\":{},\"checked\":{},\"mismatched\":{},"
-      "\"undecryptable\":{}",
-      report.passed() ? "true" : "false", report.plaintext_dropped ? "true" : "false",
-      report.total_rows, report.with_plaintext, report.with_ciphertext, report.missing,
-      report.checked, report.mismatched, report.undecryptable);
-  out += ",\"key_versions\":{";
-  bool first = true;
-  for (const auto& [version, count] : report.key_versions) {
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, version);
-    out += ':' + std::to_string(count);
-  }
-  out += "},\"missing_ids\":";
-  append_ids(out, report.missing_ids);
-  out += ",\"mismatched_ids\":";
-  append_ids(out, report.mismatched_ids);
-  out += '}';
-  return out;
+  detail::json out;
+  out["table"] = report.table;
+  out["column"] = report.column;
+  out["passed"] = report.passed();
+  out["plaintext_dropped"] = report.plaintext_dropped;
+  out["total_rows"] = report.total_rows;
+  out["with_plaintext"] = report.with_plaintext;
+  out["with_ciphertext"] = report.with_ciphertext;
+  out["missing"] = report.missing;
+  out["checked"] = report.checked;
+  out["mismatched"] = report.mismatched;
+  out["undecryptable"] = report.undecryptable;
+  out["key_versions"] = report.key_versions;
+  out["missing_ids"] = report.missing_ids;
+  out["mismatched_ids"] = report.mismatched_ids;
+  return detail::json_line(out);
 }
 
 }  // namespace cryptcol::migration

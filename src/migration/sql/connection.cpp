@@ -1,8 +1,11 @@
 #include "cryptcol/migration/sql/connection.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <exception>
-#include <optional>
+#include <iterator>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,19 +15,18 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #endif
 #if defined(CRYPTCOL_HAVE_SOCI_POSTGRESQL)
+#include <libpq-fe.h>
 #include <soci/postgresql/soci-postgresql.h>
 #endif
 
 #include "cryptcol/error.hpp"
+#include "cryptcol/secure_memory.hpp"
 #include "migration/sql/dialect.hpp"
 #include "migration/sql/pg_notices.hpp"
 
 namespace cryptcol::migration {
 
 namespace {
-
-// SQLite sessions wait this long for a competing writer instead of failing at once:
-// backfill workers and the live application share one file.
 
 struct SchemeSplit {
   std::string scheme;  // lower-case, without "://"
@@ -74,35 +76,6 @@ bool is_keyword_form(std::string_view rest) {
   return i < rest.size() && rest[i] == '=';
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%') {
-      if (i + 2 >= text.size()) {
-        throw error(errc::invalid_argument, "malformed percent-encoding in connection URI");
-      }
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) {
-        throw error(errc::invalid_argument, "malformed percent-encoding in connection URI");
-      }
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // A libpq keyword value, quoted when it is empty or holds spaces, quotes or backslashes.
 std::string keyword_value(const std::string& value) {
   bool needs_quotes = value.empty();
@@ -121,181 +94,119 @@ std::string keyword_value(const std::string& value) {
   return out;
 }
 
-struct KeywordPair {
+// One option of a PostgreSQL connection string, as libpq parsed it.
+struct PostgresOption {
   std::string key;
   std::string value;
+  bool secret = false;  // libpq displays it as "*": password, sslpassword
 };
 
-// Parses libpq's keyword form: key = value, value optionally single-quoted with \-escapes.
-std::vector<KeywordPair> parse_keyword_form(std::string_view text) {
-  std::vector<KeywordPair> pairs;
-  std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+// The options a postgresql:// string sets, in the order it writes them (a URI's host, port,
+// dbname, user and password first, as its authority holds them). Values wiped when done.
+struct PostgresOptions {
+  std::vector<PostgresOption> options;
+
+  PostgresOptions() = default;
+  PostgresOptions(PostgresOptions&&) = default;
+  PostgresOptions& operator=(PostgresOptions&&) = default;
+  ~PostgresOptions() {
+    for (auto& option : options) secure_wipe(option.value);
+  }
+};
+
+// Where `key` is first written as a keyword or URI query parameter ("key=", "?key=",
+// "&key ="): its place in the order; npos when it is not written so.
+std::size_t written_at(std::string_view text, std::string_view key) {
+  for (auto pos = text.find(key); pos != std::string_view::npos; pos = text.find(key, pos + 1)) {
+    const bool starts = pos == 0 || std::isspace(static_cast<unsigned char>(text[pos - 1])) ||
+                        text[pos - 1] == '?' || text[pos - 1] == '&';
+    const auto next = text.find_first_not_of(" \t\n\r\f\v", pos + key.size());
+    if (starts && next != std::string_view::npos && text[next] == '=') return pos;
+  }
+  return std::string_view::npos;
+}
+
+void order_as_written(PostgresOptions& parsed, bool uri, std::string_view text) {
+  static constexpr std::string_view authority[] = {"host", "port", "dbname", "user", "password"};
+  const std::string_view written = uri ? text.substr(std::min(text.find('?'), text.size())) : text;
+  const auto rank = [&](const PostgresOption& option) {
+    if (uri) {
+      for (std::size_t i = 0; i < std::size(authority); ++i) {
+        if (option.key == authority[i]) return std::pair<std::size_t, std::size_t>(0, i);
+      }
+    }
+    return std::pair<std::size_t, std::size_t>(1, written_at(written, option.key));
   };
-  while (true) {
-    skip_space();
-    if (i >= text.size()) break;
-    KeywordPair pair;
-    while (i < text.size() && text[i] != '=' &&
-           !std::isspace(static_cast<unsigned char>(text[i]))) {
-      pair.key += text[i++];
-    }
-    skip_space();
-    if (i >= text.size() || text[i] != '=') {
-      throw error(errc::invalid_argument, "connection keyword without '=' value");
-    }
-    ++i;
-    skip_space();
-    if (i < text.size() && text[i] == '\'') {
-      ++i;
-      bool closed = false;
-      while (i < text.size()) {
-        char c = text[i++];
-        if (c == '\\' && i < text.size()) {
-          pair.value += text[i++];
-        } else if (c == '\'') {
-          closed = true;
-          break;
-        } else {
-          pair.value += c;
-        }
-      }
-      if (!closed) throw error(errc::invalid_argument, "unterminated quote in connection string");
-    } else {
-      while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) {
-        pair.value += text[i++];
-      }
-    }
-    pairs.push_back(std::move(pair));
-  }
-  return pairs;
+  std::stable_sort(
+      parsed.options.begin(), parsed.options.end(),
+      [&](const PostgresOption& a, const PostgresOption& b) { return rank(a) < rank(b); });
 }
 
-struct PostgresUri {
-  std::string user;
-  std::optional<std::string> password;
-  std::vector<std::string> hosts;
-  std::vector<std::string> ports;
-  std::string dbname;
-  std::vector<KeywordPair> params;
+#if defined(CRYPTCOL_HAVE_SOCI_POSTGRESQL)
+
+struct ConninfoFree {
+  void operator()(PQconninfoOption* options) const noexcept {
+    for (auto* option = options; option->keyword != nullptr; ++option) {
+      if (option->val != nullptr) secure_wipe(option->val, std::strlen(option->val));
+    }
+    PQconninfoFree(options);
+  }
 };
 
-// postgresql://[user[:password]@][host[:port][,host[:port]...]][/dbname][?key=value&...]
-PostgresUri parse_postgres_uri(std::string_view body) {
-  PostgresUri uri;
-  std::string_view rest = body;
-  std::string_view query;
-  if (auto q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
-  std::string_view path;
-  // The authority ends at the first '/', which cannot occur inside it unencoded.
-  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = rest.substr(0, at);
-    rest = rest.substr(at + 1);
-    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      uri.user = percent_decode(userinfo.substr(0, colon));
-      uri.password = percent_decode(userinfo.substr(colon + 1));
-    } else {
-      uri.user = percent_decode(userinfo);
-    }
-  }
-  if (auto slash = rest.find('/'); slash != std::string_view::npos) {
-    path = rest.substr(slash + 1);
-    rest = rest.substr(0, slash);
-  }
-  uri.dbname = percent_decode(path);
-
-  // Host list; IPv6 hosts are bracketed: [::1]:5432.
-  std::string_view hostlist = rest;
-  while (!hostlist.empty()) {
-    std::string_view item;
-    std::size_t comma = std::string_view::npos;
-    if (hostlist.front() == '[') {
-      auto close = hostlist.find(']');
-      if (close == std::string_view::npos) {
-        throw error(errc::invalid_argument, "unterminated IPv6 host in connection URI");
-      }
-      comma = hostlist.find(',', close);
-    } else {
-      comma = hostlist.find(',');
-    }
-    item = hostlist.substr(0, comma);
-    hostlist = comma == std::string_view::npos ? std::string_view{} : hostlist.substr(comma + 1);
-
-    std::string host, port;
-    if (!item.empty() && item.front() == '[') {
-      auto close = item.find(']');
-      host = std::string(item.substr(1, close - 1));
-      std::string_view after = item.substr(close + 1);
-      if (!after.empty()) {
-        if (after.front() != ':') {
-          throw error(errc::invalid_argument, "malformed host in connection URI");
-        }
-        port = std::string(after.substr(1));
-      }
-    } else if (auto colon = item.rfind(':'); colon != std::string_view::npos) {
-      host = percent_decode(item.substr(0, colon));
-      port = std::string(item.substr(colon + 1));
-    } else {
-      host = percent_decode(item);
-    }
-    for (char c : port) {
-      if (!std::isdigit(static_cast<unsigned char>(c))) {
-        throw error(errc::invalid_argument, "port in connection URI is not a number");
-      }
-    }
-    uri.hosts.push_back(std::move(host));
-    uri.ports.push_back(std::move(port));
-  }
-
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (item.empty()) continue;
-    auto eq = item.find('=');
-    if (eq == std::string_view::npos) {
-      throw error(errc::invalid_argument, "connection URI parameter without '=' value");
-    }
-    KeywordPair pair{percent_decode(item.substr(0, eq)), percent_decode(item.substr(eq + 1))};
-    if (pair.key == "password") {
-      uri.password = pair.value;
-      continue;
-    }
-    uri.params.push_back(std::move(pair));
-  }
-  return uri;
+bool is_port_list(const std::string& ports) {
+  return std::all_of(ports.begin(), ports.end(), [](char c) {
+    return c == ',' || std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
-std::string join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (i) out += ',';
-    out += parts[i];
+// libpq's own parser reads both forms. Its messages are not passed on: they can quote a
+// password ("invalid percent-encoded token: ...").
+PostgresOptions parse_postgres(const SchemeSplit& split) {
+  const bool uri = !is_keyword_form(split.rest);
+  // libpq knows the URI scheme in lower case only.
+  std::string text = uri ? "postgresql://" + split.rest : split.rest;
+  char* message = nullptr;
+  std::unique_ptr<PQconninfoOption, ConninfoFree> libpq(PQconninfoParse(text.c_str(), &message));
+  secure_wipe(text);
+  if (message != nullptr) PQfreemem(message);
+  if (!libpq) {
+    if (message == nullptr) throw std::bad_alloc();
+    throw error(errc::invalid_argument, uri ? "malformed PostgreSQL connection URI"
+                                            : "malformed PostgreSQL connection keywords");
   }
-  return out;
+  PostgresOptions parsed;
+  for (auto* option = libpq.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr) continue;
+    const std::string key = option->keyword;
+    std::string value = option->val;
+    if (uri && (key == "host" || key == "port") &&
+        value.find_first_not_of(',') == std::string::npos) {
+      continue;  // "postgresql://,/db" names no host
+    }
+    if (uri && key == "port" && !is_port_list(value)) {
+      throw error(errc::invalid_argument, "port in connection URI is not a number");
+    }
+    const bool secret = std::strchr(option->dispchar, '*') != nullptr;
+    parsed.options.push_back({key, std::move(value), secret});
+  }
+  order_as_written(parsed, uri, split.rest);
+  return parsed;
 }
 
-std::string keyword_form_of(const PostgresUri& uri) {
-  std::vector<std::string> words;
-  bool any_host = false, any_port = false;
-  for (const auto& h : uri.hosts) any_host = any_host || !h.empty();
-  for (const auto& p : uri.ports) any_port = any_port || !p.empty();
-  if (any_host) words.push_back("host=" + keyword_value(join(uri.hosts)));
-  if (any_port) words.push_back("port=" + keyword_value(join(uri.ports)));
-  if (!uri.dbname.empty()) words.push_back("dbname=" + keyword_value(uri.dbname));
-  if (!uri.user.empty()) words.push_back("user=" + keyword_value(uri.user));
-  if (uri.password) words.push_back("password=" + keyword_value(*uri.password));
-  for (const auto& p : uri.params) {
-    words.push_back(p.key + "=" + keyword_value(p.value));
-  }
+#else
+
+PostgresOptions parse_postgres(const SchemeSplit&) {
+  throw error(errc::invalid_argument, "cryptcol was built without PostgreSQL support");
+}
+
+#endif
+
+// The keyword form of `parsed`, secrets as *** when `redact`.
+std::string keyword_form(const PostgresOptions& parsed, bool redact) {
   std::string out;
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    if (i) out += ' ';
-    out += words[i];
+  for (const auto& option : parsed.options) {
+    if (!out.empty()) out += ' ';
+    out += option.key + "=" + (redact && option.secret ? "***" : keyword_value(option.value));
   }
   return out;
 }
@@ -312,29 +223,31 @@ std::string sqlite_connect_string(const std::string& rest) {
   return "db=" + body;
 }
 
-// The password a connection string carries, if any (to scrub it from driver messages).
-std::optional<std::string> password_of(std::string_view connection) {
+// The secrets a connection string carries, if any (to scrub them from driver messages).
+PostgresOptions secrets_of(std::string_view connection) {
+  PostgresOptions secrets;
   try {
     auto split = split_scheme(connection);
-    if (!is_postgres_scheme(split.scheme)) return std::nullopt;
-    if (is_keyword_form(split.rest)) {
-      for (const auto& pair : parse_keyword_form(split.rest)) {
-        if (pair.key == "password") return pair.value;
-      }
-      return std::nullopt;
-    }
-    return parse_postgres_uri(split.rest).password;
+    if (is_postgres_scheme(split.scheme)) secrets = parse_postgres(split);
   } catch (const std::exception&) {
-    return std::nullopt;
+    return secrets;
   }
+  auto& options = secrets.options;
+  options.erase(std::remove_if(options.begin(), options.end(),
+                               [](const PostgresOption& option) {
+                                 return !option.secret || option.value.empty();
+                               }),
+                options.end());
+  return secrets;
 }
 
-std::string scrub(std::string message, const std::optional<std::string>& secret) {
-  if (!secret || secret->empty()) return message;
-  for (auto pos = message.find(*secret); pos != std::string::npos;
-       pos = message.find(*secret, pos)) {
-    message.replace(pos, secret->size(), "***");
-    pos += 3;
+std::string scrub(std::string message, const PostgresOptions& secrets) {
+  for (const auto& secret : secrets.options) {
+    const std::string& value = secret.value;
+    for (auto pos = message.find(value); pos != std::string::npos; pos = message.find(value, pos)) {
+      message.replace(pos, value.size(), "***");
+      pos += 3;
+    }
   }
   return message;
 }
@@ -372,11 +285,9 @@ ConnectionTarget parse_connection_string(std::string_view connection) {
     return {backend::sqlite, "sqlite3", sqlite_connect_string(split.rest)};
   }
   if (is_postgres_scheme(split.scheme)) {
-    if (is_keyword_form(split.rest)) {
-      parse_keyword_form(split.rest);  // rejects malformed input early
-      return {backend::postgresql, "postgresql", trim(split.rest)};
-    }
-    return {backend::postgresql, "postgresql", keyword_form_of(parse_postgres_uri(split.rest))};
+    const PostgresOptions parsed = parse_postgres(split);  // refuses what libpq would
+    if (is_keyword_form(split.rest)) return {backend::postgresql, "postgresql", trim(split.rest)};
+    return {backend::postgresql, "postgresql", keyword_form(parsed, false)};
   }
   throw error(errc::invalid_argument, "unknown connection scheme (use sqlite3:// or postgresql://)");
 }
@@ -385,19 +296,7 @@ std::string redacted_connection_string(std::string_view connection) {
   try {
     auto split = split_scheme(connection);
     if (!is_postgres_scheme(split.scheme)) return std::string(connection);
-    if (is_keyword_form(split.rest)) {
-      std::string out = split.scheme + "://";
-      bool first = true;
-      for (const auto& pair : parse_keyword_form(split.rest)) {
-        if (!first) out += ' ';
-        first = false;
-        out += pair.key + "=" + (pair.key == "password" ? "***" : keyword_value(pair.value));
-      }
-      return out;
-    }
-    auto uri = parse_postgres_uri(split.rest);
-    if (uri.password) uri.password = "***";
-    return split.scheme + "://" + keyword_form_of(uri);
+    return split.scheme + "://" + keyword_form(parse_postgres(split), true);
   } catch (const std::exception&) {
     // Unparsable: show no part of it that might hold a secret.
     auto pos = connection.find("://");
@@ -420,10 +319,9 @@ std::unique_ptr<soci::session> open_session(std::string_view connection) {
         configure_sqlite(*session);
         break;
       case backend::postgresql:
+        // libpq parsed the string, so SOCI's PostgreSQL backend is linked in too.
 #if defined(CRYPTCOL_HAVE_SOCI_POSTGRESQL)
         session = std::make_unique<soci::session>(soci::postgresql, target.connect_string);
-#else
-        session = std::make_unique<soci::session>(target.soci_backend, target.connect_string);
 #endif
         detail::sanitise_server_notices(*session);
         break;
@@ -433,7 +331,7 @@ std::unique_ptr<soci::session> open_session(std::string_view connection) {
   } catch (const std::exception& e) {
     throw error(errc::database_error,
                 "cannot connect to " + redacted_connection_string(connection) + ": " +
-                    scrub(e.what(), password_of(connection)));
+                    scrub(e.what(), secrets_of(connection)));
   }
   return session;
 }

@@ -45,11 +45,9 @@ struct AuditRecord {
   std::int64_t pid = 0;
 };
 
-// One line of JSON (no trailing newline), fields in the order above.
+// One line of JSON (no trailing newline), fields in the order above; bytes of invalid
+// UTF-8 become U+FFFD, so every line parses.
 std::string to_json_line(const AuditRecord& record);
-// JSON string literal of `text` with quotes; control characters, quotes, backslashes and
-// invalid UTF-8 escaped (invalid bytes become U+FFFD) so every line parses.
-std::string json_quote(const std::string& text);
 
 class AuditSink {
  public:

@@ -27,9 +27,11 @@ struct ConnectionTarget {
   std::string connect_string;   // what the SOCI backend receives
 };
 
-// Throws errc::invalid_argument for an unknown scheme or a malformed URI.
+// Throws errc::invalid_argument for an unknown scheme or a string libpq cannot parse
+// (libpq parses both PostgreSQL forms; its message is withheld, as it may quote a password).
 ConnectionTarget parse_connection_string(std::string_view connection);
-// The target with any password removed: fit for logs and audit records.
+// The target with every option libpq calls secret (password, sslpassword) shown as ***, or
+// only the scheme when it does not parse: fit for logs and audit records.
 std::string redacted_connection_string(std::string_view connection);
 
 // Throws errc::database_error (message without the password) when connecting fails.
