@@ -6,6 +6,8 @@
 #         -P check_link.cmake
 # A library is named without prefix or suffix (fmt, cryptcol_core): on the link command it
 # matches -l<name> or a path to lib<name>.a / lib<name>.so*, in DT_NEEDED lib<name>.so*.
+cmake_minimum_required(VERSION 3.16)  # IN_LIST in script mode
+
 foreach(_var IN ITEMS BINARY)
   if(NOT ${_var})
     message(FATAL_ERROR "${_var} is not set")
