@@ -63,11 +63,15 @@ class CryptcolConan(ConanFile):
         cmake_layout(self)
 
     def requirements(self):
-        # Public headers include SOCI and fmt, and users call both directly.
+        # Public headers include SOCI, and users call it directly.
         self.requires("soci/4.0.3", transitive_headers=True, transitive_libs=True)
-        self.requires("fmt/9.1.0", transitive_headers=True, transitive_libs=True)
-        # Private: no Crypto++ header is reachable from a public header.
+        # Private to the migration component (the fmt::formatter is the opt-in header
+        # cryptcol/fmt.hpp): a static build passes the library on, the headers never.
+        self.requires("fmt/9.1.0")
+        # Private to the core component: no Crypto++ header is reachable from a public header.
         self.requires("cryptopp/8.7.0")
+        # Header-only and used inside the library only: consumers never need it.
+        self.requires("nlohmann_json/3.11.2", visible=False)
 
     def build_requirements(self):
         if self._build_tests:
@@ -119,24 +123,38 @@ class CryptcolConan(ConanFile):
         rmdir(self, os.path.join(self.package_folder, "share"))
 
     def package_info(self):
+        # The root is the umbrella cryptcol::cryptcol (cryptcol.pc), linking both components.
         self.cpp_info.set_property("cmake_file_name", "cryptcol")
         self.cpp_info.set_property("cmake_target_name", "cryptcol::cryptcol")
         self.cpp_info.set_property("pkg_config_name", "cryptcol")
-        self.cpp_info.libs = ["cryptcol"]
+        system_libs = ["pthread", "m"] if self.settings.os in ("Linux", "FreeBSD") else []
+
+        # cryptcol::core: envelope, key ring, cipher, EncryptedString.
+        core = self.cpp_info.components["core"]
+        core.set_property("cmake_target_name", "cryptcol::core")
+        core.set_property("pkg_config_name", "cryptcol-core")
+        core.libs = ["cryptcol_core"]
         # ConanCenter names: soci::soci_core is the component behind SOCI::soci_core
         # (SOCI::soci_core_static for a static soci).
-        self.cpp_info.requires = ["soci::soci_core", "fmt::fmt", "cryptopp::cryptopp"]
+        core.requires = ["soci::soci_core", "cryptopp::cryptopp"]
+        core.system_libs = list(system_libs)
+
+        # cryptcol::migration: dual-write, steps and engine, on top of core.
+        migration = self.cpp_info.components["migration"]
+        migration.set_property("cmake_target_name", "cryptcol::migration")
+        migration.set_property("pkg_config_name", "cryptcol-migration")
+        migration.libs = ["cryptcol_migration"]
+        migration.requires = ["core", "soci::soci_core", "fmt::fmt"]
         if self.options.with_sqlite3:
-            self.cpp_info.requires.append("soci::soci_sqlite3")
+            migration.requires.append("soci::soci_sqlite3")
         if self.options.with_postgresql:
-            self.cpp_info.requires.append("soci::soci_postgresql")
-        if self.settings.os in ("Linux", "FreeBSD"):
-            self.cpp_info.system_libs = ["pthread", "m"]
+            migration.requires.append("soci::soci_postgresql")
+        migration.system_libs = list(system_libs)
         # The library calls SQLite's C API on SOCI's connection handle. ConanCenter's soci
         # brings sqlite3 through soci::soci_sqlite3; a soci that wraps the system's libraries
         # has no sqlite3 package behind it, so name the system library.
         if self.options.with_sqlite3 and not self._soci_brings("sqlite3"):
-            self.cpp_info.system_libs.append("sqlite3")
+            migration.system_libs.append("sqlite3")
 
     def _soci_brings(self, name):
         soci = self.dependencies["soci"]

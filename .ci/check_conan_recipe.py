@@ -4,7 +4,8 @@
 Byte-compiles conanfile.py and test_package/conanfile.py, then loads the recipe against small
 stand-ins for the `conan` modules and runs its methods, asserting what ConanCenter consumers
 rely on: package type, options, requirements and their traits, Boost as a test requirement
-only, the generators, and the names in package_info(). The full check, `conan create` with
+only, the generators, and the names in package_info(): the umbrella cryptcol::cryptcol and the
+components core and migration, each with its libraries and requirements. The full check, `conan create` with
 stand-in dependencies, is ../shared/tools/conan-check.sh and needs a Conan 2 source tree.
 
     python3 .ci/check_conan_recipe.py [PROJECT_DIR]
@@ -281,7 +282,8 @@ def main():
     # Requirements and their traits.
     recipe.requirements()
     reqs = {ref.split("/")[0]: (ref, traits) for ref, traits in recipe.requirements_seen}
-    expected = {"soci": "soci/4.0.3", "cryptopp": "cryptopp/8.7.0", "fmt": "fmt/9.1.0"}
+    expected = {"soci": "soci/4.0.3", "cryptopp": "cryptopp/8.7.0", "fmt": "fmt/9.1.0",
+                "nlohmann_json": "nlohmann_json/3.11.2"}
     for name, ref in expected.items():
         check(name in reqs and reqs[name][0] == ref, f"requires must include {ref}")
     check(set(reqs) == set(expected), f"unexpected requirements: {sorted(set(reqs) - set(expected))}")
@@ -289,8 +291,11 @@ def main():
         check(reqs["soci"][1].get("transitive_headers") is True,
               "soci must be required with transitive_headers=True (public headers include it)")
     if "fmt" in reqs:
-        check(reqs["fmt"][1].get("transitive_headers") is True,
-              "fmt must be required with transitive_headers=True (public headers include it)")
+        check(not reqs["fmt"][1].get("transitive_headers"),
+              "fmt must stay private (only the opt-in cryptcol/fmt.hpp includes it)")
+    if "nlohmann_json" in reqs:
+        check(reqs["nlohmann_json"][1].get("visible") is False,
+              "nlohmann_json must be required with visible=False (header-only, private)")
     if "cryptopp" in reqs:
         check(not reqs["cryptopp"][1].get("transitive_headers"),
               "cryptopp must stay private (no public header includes it)")
@@ -333,23 +338,47 @@ def main():
         r = Recipe(shared=shared)
         r.dependencies = {"soci": _soci(brings_sqlite3=True)}
         r.package_info()
-        check("sqlite3" not in r.cpp_info.system_libs,
+        check(not any("sqlite3" in c.system_libs for c in r.cpp_info.components.values()),
               "sqlite3 must come from soci's graph when soci brings it, not the system")
         r = Recipe(shared=shared)
         r.dependencies = {"soci": _soci(brings_sqlite3=False)}
         r.package_info()
-        check("sqlite3" in r.cpp_info.system_libs,
+        check("sqlite3" in r.cpp_info.components["migration"].system_libs,
               "a soci without a sqlite3 package needs the system's sqlite3 (the library calls it)")
         info = r.cpp_info
         check(info.get_property("cmake_file_name") == "cryptcol", "cmake_file_name must be cryptcol")
         check(info.get_property("cmake_target_name") == "cryptcol::cryptcol",
-              "cmake_target_name must be cryptcol::cryptcol")
-        check(info.libs == ["cryptcol"], "libs must be ['cryptcol']")
-        for req in ("soci::soci_core", "cryptopp::cryptopp", "fmt::fmt",
-                    "soci::soci_sqlite3", "soci::soci_postgresql"):
-            check(req in info.requires, f"package_info requires must include {req}")
-        check(not any(req.startswith("boost") for req in info.requires),
-              "package_info must not require boost")
+              "the umbrella's cmake_target_name must be cryptcol::cryptcol")
+        check(info.get_property("pkg_config_name") == "cryptcol",
+              "the umbrella's pkg_config_name must be cryptcol")
+        check(info.libs == [] and info.requires == [],
+              "the umbrella has no library of its own: libs and requires go in the components")
+        check(set(info.components) == {"core", "migration"},
+              f"components must be core and migration, not {sorted(info.components)}")
+        core, migration = info.components["core"], info.components["migration"]
+        for name, comp in (("core", core), ("migration", migration)):
+            check(comp.get_property("cmake_target_name") == f"cryptcol::{name}",
+                  f"component {name}: cmake_target_name must be cryptcol::{name}")
+            check(comp.get_property("pkg_config_name") == f"cryptcol-{name}",
+                  f"component {name}: pkg_config_name must be cryptcol-{name}")
+            check(comp.libs == [f"cryptcol_{name}"], f"component {name}: libs must be ['cryptcol_{name}']")
+            check(not any(req.startswith(("boost", "nlohmann_json")) for req in comp.requires),
+                  f"component {name} must not require boost or nlohmann_json")
+        check(set(core.requires) == {"soci::soci_core", "cryptopp::cryptopp"},
+              f"core must require soci::soci_core and cryptopp::cryptopp only, not {core.requires}")
+        for req in ("core", "soci::soci_core", "fmt::fmt", "soci::soci_sqlite3",
+                    "soci::soci_postgresql"):
+            check(req in migration.requires, f"migration requires must include {req}")
+        check("cryptopp::cryptopp" not in migration.requires,
+              "migration must get Crypto++ through core, not require it itself")
+        check("sqlite3" not in core.system_libs, "core must not link the system's sqlite3")
+        # Conan's own rule (check_component_requires): every visible direct requirement is
+        # used by some component.
+        used = {req.split("::")[0] for c in info.components.values() for req in c.requires
+                if "::" in req}
+        visible = {name for name, (_, traits) in reqs.items() if traits.get("visible", True)}
+        check(used == visible, f"components use {sorted(used)}, the visible requirements are "
+                               f"{sorted(visible)}")
 
     # test_package in ConanCenter's layout.
     _, TestRecipe = _load(TEST_RECIPE, "cryptcol_test_package")
@@ -372,7 +401,8 @@ def main():
         for f in failures:
             print(f"FAIL: {f}")
         return 1
-    print(f"conan recipe ok: cryptcol/{want}, requires {', '.join(sorted(expected.values()))}")
+    print(f"conan recipe ok: cryptcol/{want}, components core migration, "
+          f"requires {', '.join(sorted(expected.values()))}")
     return 0
 
 

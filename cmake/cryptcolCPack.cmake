@@ -1,5 +1,5 @@
-# Binary packages with CPack: one Debian package holding the library, the headers, the CMake
-# and pkg-config packages and the cryptcol tool.
+# Binary packages with CPack: one Debian package holding both libraries (libcryptcol_core,
+# libcryptcol_migration), the headers, the CMake and pkg-config packages and the cryptcol tool.
 #
 #   cmake --preset release && cmake --build --preset release && cpack --preset release
 #   (or: cmake -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON \
@@ -17,8 +17,9 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_DESCRIPTION
     "cryptcol encrypts SQL columns with AES-256-GCM through SOCI type conversions and moves\
  plaintext columns to encrypted ones without downtime (add, dual-write, backfill, verify,\
- cut over, rotate). This package holds the C++ library, its headers, CMake and pkg-config\
- packages, and the cryptcol command-line tool.")
+ cut over, rotate). This package holds the C++ libraries libcryptcol_core and\
+ libcryptcol_migration, their headers, CMake and pkg-config packages, and the cryptcol\
+ command-line tool.")
 set(CPACK_PACKAGE_HOMEPAGE_URL "${PROJECT_HOMEPAGE_URL}")
 set(CPACK_RESOURCE_FILE_LICENSE "${PROJECT_SOURCE_DIR}/LICENSE")
 set(CPACK_PACKAGING_INSTALL_PREFIX "${CMAKE_INSTALL_PREFIX}")
@@ -64,8 +65,8 @@ else()
   endif()
   list(JOIN _cryptcol_deb_depends ", " CPACK_DEBIAN_PACKAGE_DEPENDS)
 endif()
-# Building against the package: the CMake package finds SOCI and fmt, and pkg-config also
-# resolves cryptcol.pc's Requires.private (libcrypto++) for plain --cflags/--libs.
+# Building against the package: the CMake package finds SOCI, and pkg-config also resolves
+# the modules' Requires.private (libcrypto++, fmt) for plain --cflags/--libs.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS
     "libsoci-dev (>= 4.0.3), libfmt-dev (>= 9.1.0), libcrypto++-dev (>= 8.7.0), pkg-config")
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)

@@ -6,5 +6,5 @@ include(GNUInstallDirs)
 set(CRYPTCOL_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/cryptcol"
     CACHE STRING "Where cryptcolConfig.cmake and its companions are installed")
 set(CRYPTCOL_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
-    CACHE STRING "Where cryptcol.pc is installed")
+    CACHE STRING "Where the pkg-config modules (cryptcol.pc, cryptcol-core.pc, ...) are installed")
 mark_as_advanced(CRYPTCOL_INSTALL_CMAKEDIR CRYPTCOL_INSTALL_PKGCONFIGDIR)

@@ -1,0 +1,88 @@
+# Checks which libraries a consumer was linked with: its link command, and for a dynamic
+# executable the shared libraries it loads (DT_NEEDED).
+#   cmake -DBINARY=<executable> -DEXPECT=<lib;...> -DFORBID=<lib;...> [-DREADELF=<readelf>]
+#         (-DLINK_FILE=<file holding the link command> |
+#          -DBUILD_DIR=<dir> -DGENERATOR=<cmake generator> -DMAKE_PROGRAM=<ninja|make>)
+#         -P check_link.cmake
+# A library is named without prefix or suffix (fmt, cryptcol_core): on the link command it
+# matches -l<name> or a path to lib<name>.a / lib<name>.so*, in DT_NEEDED lib<name>.so*.
+cmake_minimum_required(VERSION 3.16)  # IN_LIST in script mode
+
+foreach(_var IN ITEMS BINARY)
+  if(NOT ${_var})
+    message(FATAL_ERROR "${_var} is not set")
+  endif()
+endforeach()
+
+if(LINK_FILE)
+  file(READ "${LINK_FILE}" _command)
+elseif(GENERATOR MATCHES "Ninja")
+  get_filename_component(_target "${BINARY}" NAME)
+  execute_process(COMMAND "${MAKE_PROGRAM}" -C "${BUILD_DIR}" -t commands "${_target}"
+                  OUTPUT_VARIABLE _commands RESULT_VARIABLE _result)
+  if(NOT _result EQUAL 0)
+    message(FATAL_ERROR "ninja -t commands failed (${_result})")
+  endif()
+  string(STRIP "${_commands}" _commands)
+  string(REGEX REPLACE "^.*\n" "" _command "${_commands}")  # the last command links
+else()
+  get_filename_component(_target "${BINARY}" NAME)
+  file(GLOB_RECURSE _link_txt "${BUILD_DIR}/CMakeFiles/${_target}.dir/link.txt")
+  if(NOT _link_txt)
+    message(FATAL_ERROR "no link.txt for ${_target} under ${BUILD_DIR}")
+  endif()
+  file(READ "${_link_txt}" _command)
+endif()
+string(STRIP "${_command}" _command)
+separate_arguments(_tokens UNIX_COMMAND "${_command}")
+
+set(_linked "")
+foreach(_token IN LISTS _tokens)
+  if(_token MATCHES "^-l(.+)$")
+    list(APPEND _linked "${CMAKE_MATCH_1}")
+  else()
+    get_filename_component(_name "${_token}" NAME)
+    if(_name MATCHES "^lib(.+)\\.(a|so)(\\.[0-9.]+)?$")
+      list(APPEND _linked "${CMAKE_MATCH_1}")
+    endif()
+  endif()
+endforeach()
+
+set(_needed "")
+if(READELF)
+  execute_process(COMMAND "${READELF}" -d "${BINARY}" OUTPUT_VARIABLE _dynamic RESULT_VARIABLE _result)
+  if(NOT _result EQUAL 0)
+    message(FATAL_ERROR "${READELF} -d ${BINARY} failed (${_result})")
+  endif()
+  string(REGEX MATCHALL "\\(NEEDED\\)[^\n]*\\[lib[^]]+\\.so[^]]*\\]" _lines "${_dynamic}")
+  foreach(_line IN LISTS _lines)
+    string(REGEX REPLACE ".*\\[lib([^]]+)\\.so[^]]*\\].*" "\\1" _lib "${_line}")
+    list(APPEND _needed "${_lib}")
+  endforeach()
+endif()
+
+set(_errors "")
+foreach(_lib IN LISTS EXPECT)
+  if(NOT _lib IN_LIST _linked)
+    list(APPEND _errors "not linked: ${_lib}")
+  endif()
+endforeach()
+foreach(_lib IN LISTS FORBID)
+  if(_lib IN_LIST _linked)
+    list(APPEND _errors "linked, but must not be: ${_lib}")
+  endif()
+  if(_lib IN_LIST _needed)
+    list(APPEND _errors "loaded at run time (DT_NEEDED), but must not be: ${_lib}")
+  endif()
+endforeach()
+
+list(REMOVE_DUPLICATES _linked)
+string(REPLACE ";" " " _linked_text "${_linked}")
+string(REPLACE ";" " " _needed_text "${_needed}")
+message(STATUS "linked: ${_linked_text}")
+message(STATUS "needed: ${_needed_text}")
+if(_errors)
+  list(JOIN _errors "\n  " _text)
+  message(FATAL_ERROR "${BINARY}:\n  ${_text}\nlink command: ${_command}")
+endif()
+message(STATUS "link check ok")
