@@ -30,6 +30,10 @@ elseif(_cryptcol_component STREQUAL "migration")
     if("sqlite3" IN_LIST cryptcol_SOCI_BACKENDS)
       find_dependency(SQLite3)
     endif()
+    # libpq parses connection strings (PQconninfoParse) beside SOCI's backend.
+    if("postgresql" IN_LIST cryptcol_SOCI_BACKENDS)
+      find_dependency(PostgreSQL)
+    endif()
   endif()
 endif()
 
