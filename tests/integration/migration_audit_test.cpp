@@ -14,7 +14,7 @@
 #include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/control/history.hpp>
 
-#include "integration/migration_test_db.hpp"
+#include "integration/test_database.hpp"
 #include "support/test_support.hpp"
 
 namespace mig = cryptcol::migration;
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(file_sink_refuses_links_and_files_others_may_write) {
 }
 
 BOOST_AUTO_TEST_CASE(table_sink_stores_lines) {
-  auto db = sqlite_database();
+  TestDatabase db(mig::backend::sqlite);
   auto sql = db.open();
   BOOST_CHECK(!mig::audit_table_exists(*sql));
   mig::TableAuditSink sink(*sql);

@@ -6,19 +6,6 @@
 
 namespace cryptcol::test {
 
-const char* to_string(dialect d) noexcept {
-  return d == dialect::sqlite ? "sqlite" : "postgresql";
-}
-
-TestDatabase::TestDatabase(dialect d) : kind_(d) {
-  if (d == dialect::sqlite) {
-    dir_ = std::make_unique<TempDir>();
-    connection_ = dir_->sqlite_connection("data.db");
-  } else {
-    connection_ = postgres_connection();
-  }
-}
-
 migration::ColumnSpec create_patients_table(soci::session& session, const std::string& prefix,
                                             const std::string& plaintext_column) {
   migration::ColumnSpec column(unique_table_name(prefix), plaintext_column);
@@ -35,13 +22,14 @@ std::string seeded_plaintext(long long id, std::size_t pad) {
   return text;
 }
 
-void seed_plaintext_rows(soci::session& session, dialect d, const migration::ColumnSpec& column,
-                         long long first, long long last, std::size_t pad) {
+void seed_plaintext_rows(soci::session& session, migration::backend kind,
+                         const migration::ColumnSpec& column, long long first, long long last,
+                         std::size_t pad) {
   // Same text as seeded_plaintext(), built by the server.
   const std::string head = "'row \"' || g || '\" \\ {a,b} \xc3\xbc " + std::string(canary) + " '";
   const std::string table = migration::quote_identifier(column.table);
   const std::string plain = migration::quote_identifier(column.plaintext_column);
-  if (d == dialect::postgresql) {
+  if (kind == migration::backend::postgresql) {
     session << "INSERT INTO " + table + " (id, " + plain + ") SELECT g, " + head +
                    " || repeat('x', GREATEST(0, " + std::to_string(pad) + " - octet_length(" +
                    head + "))) FROM generate_series(" + std::to_string(first) + ", " +
@@ -93,12 +81,6 @@ RowCheck check_every_row(soci::session& session, const migration::ColumnSpec& co
   return check;
 }
 
-long long count_rows(soci::session& session, const std::string& sql) {
-  long long n = 0;
-  session << sql, soci::into(n);
-  return n;
-}
-
 void set_phase(soci::session& session, const migration::ColumnSpec& column, migration::phase p,
                const std::string& encrypted_name) {
   migration::ensure_column_state_table(session);
@@ -112,17 +94,6 @@ void set_phase(soci::session& session, const migration::ColumnSpec& column, migr
   state.primary_key = column.primary_key;
   state.current = p;
   migration::save_column_state(session, state);
-}
-
-std::vector<std::string> table_names(soci::session& session, dialect d) {
-  std::vector<std::string> names(10000);
-  if (d == dialect::postgresql) {
-    session << "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
-        soci::into(names);
-  } else {
-    session << "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY 1", soci::into(names);
-  }
-  return names;
 }
 
 }  // namespace cryptcol::test

@@ -12,7 +12,7 @@
 #include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
-#include "integration/migration_test_db.hpp"
+#include "integration/test_database.hpp"
 
 namespace mig = cryptcol::migration;
 using namespace cryptcol::test;
@@ -65,7 +65,7 @@ mig::RunnerOptions options_for(const TestDatabase& db) {
 // lock_timeout, backs off and succeeds once the transaction ends; meanwhile readers of the
 // table wait at most about one lock_timeout behind the queued ALTER, never the full 2.5 s.
 BOOST_AUTO_TEST_CASE(ddl_retries_until_the_lock_is_free) {
-  auto db = postgres_database();
+  TestDatabase db(mig::backend::postgresql);
   const std::string table = make_table(db);
   std::promise<void> holding;
   auto holder = hold_table(db, table, 2500ms, holding);
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(ddl_retries_until_the_lock_is_free) {
 // When the lock never comes free within the attempts, the step fails with lock_timeout,
 // recorded in history by error class, and nothing was changed.
 BOOST_AUTO_TEST_CASE(ddl_gives_up_with_lock_timeout) {
-  auto db = postgres_database();
+  TestDatabase db(mig::backend::postgresql);
   const std::string table = make_table(db);
   std::promise<void> holding;
   auto holder = hold_table(db, table, 4000ms, holding);
@@ -156,7 +156,7 @@ BOOST_AUTO_TEST_CASE(ddl_gives_up_with_lock_timeout) {
 // Contract's DROP + RENAME run as one transaction under lock_timeout: a lock timeout
 // rolls back both statements and the retry applies them together.
 BOOST_AUTO_TEST_CASE(transactional_ddl_retries_as_a_unit) {
-  auto db = postgres_database();
+  TestDatabase db(mig::backend::postgresql);
   const std::string table = make_table(db);
   const std::string a = "\"" + table + "\"";
   auto step = std::make_shared<mig::SqlStep>(

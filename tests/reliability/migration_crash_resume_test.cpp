@@ -24,7 +24,6 @@ extern char** environ;
 
 using namespace cryptcol;
 using namespace cryptcol::migration;
-using cryptcol::test::dialect;
 using cryptcol::test::TestDatabase;
 
 namespace {
@@ -52,13 +51,13 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-void kill_and_resume(dialect d, long long rows) {
-  TestDatabase db(d);
+void kill_and_resume(backend kind, long long rows) {
+  TestDatabase db(kind);
   cryptcol::test::TempDir logs;
   auto session = db.open();
   auto column = cryptcol::test::create_patients_table(*session, "crash");
-  cryptcol::test::seed_plaintext_rows(*session, d, column, 1, rows, 150);
-  const std::vector<std::string> args = {CRYPTCOL_BACKFILL_WORKER_PATH, db.connection(),
+  cryptcol::test::seed_plaintext_rows(*session, db.kind, column, 1, rows, 150);
+  const std::vector<std::string> args = {CRYPTCOL_BACKFILL_WORKER_PATH, db.connection,
                                          column.table, column.plaintext_column, "100", "25", "2"};
   const std::string log = logs.file("workers.log");
 
@@ -84,7 +83,7 @@ void kill_and_resume(dialect d, long long rows) {
     const long long done = cryptcol::test::count_rows(
         *session, "SELECT COUNT(*) FROM " + quote_identifier(column.table) + " WHERE " +
                       quote_identifier(column.encrypted_column) + " IS NOT NULL");
-    BOOST_TEST_MESSAGE(to_string(d) << " round " << rounds << ": " << done << "/" << rows
+    BOOST_TEST_MESSAGE(to_string(kind) << " round " << rounds << ": " << done << "/" << rows
                                     << " encrypted, kills so far " << kills);
   }
   BOOST_TEST(kills >= 5);
@@ -112,8 +111,6 @@ void kill_and_resume(dialect d, long long rows) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(killed_backfill_resumes_on_postgresql) {
-  kill_and_resume(dialect::postgresql, 16000);
+CRYPTCOL_BACKEND_TEST_CASE(killed_backfill_resumes) {
+  kill_and_resume(kind, kind == backend::sqlite ? 12000 : 16000);
 }
-
-BOOST_AUTO_TEST_CASE(killed_backfill_resumes_on_sqlite) { kill_and_resume(dialect::sqlite, 12000); }

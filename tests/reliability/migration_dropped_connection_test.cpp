@@ -15,7 +15,6 @@
 
 using namespace cryptcol;
 using namespace cryptcol::migration;
-using cryptcol::test::dialect;
 using cryptcol::test::TestDatabase;
 
 namespace {
@@ -41,11 +40,11 @@ int terminate_job_connections(const TestDatabase& db, const std::string& job,
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(backfill_and_rotation_survive_terminated_backends) {
-  TestDatabase db(dialect::postgresql);
+  TestDatabase db(backend::postgresql);
   auto session = db.open();
   auto column = cryptcol::test::create_patients_table(*session, "drop");
   const long long rows = 15000;
-  cryptcol::test::seed_plaintext_rows(*session, dialect::postgresql, column, 1, rows, 150);
+  cryptcol::test::seed_plaintext_rows(*session, backend::postgresql, column, 1, rows, 150);
 
   auto v1 = cryptcol::test::test_key_ring({"v1"}, "v1");
   std::atomic<bool> armed{false}, running{true};
@@ -58,7 +57,7 @@ BOOST_AUTO_TEST_CASE(backfill_and_rotation_survive_terminated_backends) {
   auto killer = std::async(std::launch::async, [&] {
     return terminate_job_connections(db, "backfill:" + column.qualified_name(), armed, running, 4);
   });
-  auto result = backfill(db.factory(), column, options);
+  auto result = backfill(db.connect, column, options);
   running = false;
   const int ended = killer.get();
   BOOST_TEST_MESSAGE("backfill: connections ended " << ended << ", reconnects "
@@ -78,7 +77,7 @@ BOOST_AUTO_TEST_CASE(backfill_and_rotation_survive_terminated_backends) {
   auto rotation_killer = std::async(std::launch::async, [&] {
     return terminate_job_connections(db, "rotate:" + column.qualified_name(), armed, running, 3);
   });
-  auto rotated = rotate(db.factory(), column, options);
+  auto rotated = rotate(db.connect, column, options);
   running = false;
   const int ended_rotation = rotation_killer.get();
   BOOST_TEST_MESSAGE("rotation: connections ended " << ended_rotation << ", reconnects "

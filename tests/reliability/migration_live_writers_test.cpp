@@ -23,7 +23,6 @@
 
 using namespace cryptcol;
 using namespace cryptcol::migration;
-using cryptcol::test::dialect;
 using cryptcol::test::TestDatabase;
 
 namespace {
@@ -148,12 +147,12 @@ std::uint64_t lost_updates(soci::session& session, const ColumnSpec& column, con
   return lost;
 }
 
-void run_scenario(dialect d) {
-  TestDatabase db(d);
+void run_scenario(backend kind) {
+  TestDatabase db(kind);
   auto session = db.open();
   auto column = cryptcol::test::create_patients_table(*session, "live");
   const long long rows = 8000;
-  cryptcol::test::seed_plaintext_rows(*session, d, column, 1, rows, 120);
+  cryptcol::test::seed_plaintext_rows(*session, db.kind, column, 1, rows, 120);
   cryptcol::test::set_phase(*session, column, phase::dual_write);
   auto v1 = cryptcol::test::test_key_ring({"v1"}, "v1");
   auto v2 = cryptcol::test::test_key_ring({"v1", "v2"}, "v2");
@@ -167,10 +166,10 @@ void run_scenario(dialect d) {
   options.batch_size = 100;
   options.workers = 2;
   options.delay = std::chrono::milliseconds(8);
-  auto filled = backfill(db.factory(), column, options);
+  auto filled = backfill(db.connect, column, options);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   writers.stop();
-  BOOST_TEST_MESSAGE(to_string(d) << " backfill: written=" << filled.rows_written
+  BOOST_TEST_MESSAGE(to_string(kind) << " backfill: written=" << filled.rows_written
                                   << " conflicts=" << filled.conflicts << " app writes="
                                   << writers.writes() << " failed writes=" << writers.failures());
   // The writers must really have overlapped the backfill; how many they manage depends on load.
@@ -191,10 +190,10 @@ void run_scenario(dialect d) {
   writers.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   options.keys = v2;
-  auto rotated = rotate(db.factory(), column, options);
+  auto rotated = rotate(db.connect, column, options);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   writers.stop();
-  BOOST_TEST_MESSAGE(to_string(d) << " rotation: written=" << rotated.rows_written
+  BOOST_TEST_MESSAGE(to_string(kind) << " rotation: written=" << rotated.rows_written
                                   << " conflicts=" << rotated.conflicts << " app writes="
                                   << writers.writes() << " failed writes=" << writers.failures());
   BOOST_TEST(rotated.rows_written > 0u);
@@ -204,8 +203,8 @@ void run_scenario(dialect d) {
   BOOST_TEST(check.wrong == 0u);
 
   // Once every instance writes v2, a second pass leaves no v1 row.
-  auto again = rotate(db.factory(), column, options);
-  BOOST_TEST_MESSAGE(to_string(d) << " second rotation: written=" << again.rows_written);
+  auto again = rotate(db.connect, column, options);
+  BOOST_TEST_MESSAGE(to_string(kind) << " second rotation: written=" << again.rows_written);
   check = cryptcol::test::check_every_row(*session, column, *v2, "v2");
   BOOST_TEST(check.wrong == 0u);
   const long long null_ciphertexts = cryptcol::test::count_rows(
@@ -221,6 +220,4 @@ void run_scenario(dialect d) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(no_lost_update_on_sqlite) { run_scenario(dialect::sqlite); }
-
-BOOST_AUTO_TEST_CASE(no_lost_update_on_postgresql) { run_scenario(dialect::postgresql); }
+CRYPTCOL_BACKEND_TEST_CASE(no_lost_update) { run_scenario(kind); }

@@ -1,9 +1,7 @@
-#ifndef CRYPTCOL_TESTS_INTEGRATION_MIGRATION_LOCK_CASES_HPP
-#define CRYPTCOL_TESTS_INTEGRATION_MIGRATION_LOCK_CASES_HPP
-
-// Migrator lock cases for SQLite and PostgreSQL: runners started at the same moment (threads
+// The migrator lock on every backend: runners started at the same moment (threads
 // and processes), a bounded wait that fails cleanly, a holder that dies, lease renewal.
 
+#define BOOST_TEST_MODULE migrator lock
 #include <boost/test/unit_test.hpp>
 
 #include <signal.h>
@@ -23,15 +21,13 @@
 #include <cryptcol/migration/control/lock.hpp>
 #include <cryptcol/migration/control/runner.hpp>
 
-#include "integration/migration_test_db.hpp"
+#include "integration/test_database.hpp"
 #include "support/test_support.hpp"
 
 namespace cryptcol::test {
 
 namespace mig = cryptcol::migration;
 using namespace std::chrono_literals;
-
-TestDatabase make_database();  // defined by each suite
 
 // Records each execution in a marker table, then takes its time: a step applied twice
 // shows up as two marker rows.
@@ -100,8 +96,8 @@ inline void check_each_step_once(const TestDatabase& db) {
 
 // Two runners in two threads, released at the same instant: one applies the plan, the
 // other waits for the lock and then finds nothing left to do.
-inline void case_two_runner_threads() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(two_runner_threads) {
+  TestDatabase db(kind);
   create_marker_table(db);
   std::promise<void> go;
   std::shared_future<void> start = go.get_future().share();
@@ -124,8 +120,8 @@ inline void case_two_runner_threads() {
 
 // With a short bounded wait the second runner gives up with errc::lock_timeout, naming the
 // holder, and writes nothing.
-inline void case_bounded_wait_fails_cleanly() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(bounded_wait_fails_cleanly) {
+  TestDatabase db(kind);
   create_marker_table(db);
   std::promise<void> holding;
   auto first = std::async(std::launch::async, [&] {
@@ -159,8 +155,8 @@ inline void case_bounded_wait_fails_cleanly() {
 }
 
 // Two processes started at once.
-inline void case_two_runner_processes() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(two_runner_processes) {
+  TestDatabase db(kind);
   create_marker_table(db);
   int gate[2];
   BOOST_REQUIRE_EQUAL(::pipe(gate), 0);
@@ -199,8 +195,8 @@ inline void case_two_runner_processes() {
 
 // A holder that dies without releasing: PostgreSQL drops the advisory lock with its
 // connection; on SQLite the lease stops being renewed and is taken over once it expires.
-inline void case_dead_holder() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(dead_holder) {
+  TestDatabase db(kind);
   mig::LockOptions options = lock_options(db, 5s).lock;
   options.lease = 1500ms;
   options.heartbeat = 100ms;
@@ -253,8 +249,8 @@ inline void case_dead_holder() {
 
 // A live holder keeps its lease by heartbeat far past the lease length; once it releases,
 // the next runner gets the lock at once.
-inline void case_live_holder_keeps_lock() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(live_holder_keeps_lock) {
+  TestDatabase db(kind);
   mig::LockOptions options = lock_options(db, 5s).lock;
   options.lease = 300ms;
   options.heartbeat = 50ms;
@@ -273,8 +269,8 @@ inline void case_live_holder_keeps_lock() {
 
 // A runner killed in the middle of a step leaves a "running" history row. The next runner
 // (once the lock is free) marks it failed/interrupted and runs the step again.
-inline void case_killed_runner_is_resumed() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(killed_runner_is_resumed) {
+  TestDatabase db(kind);
   create_marker_table(db);
   auto options = lock_options(db, 10s);
   options.lock.lease = 800ms;
@@ -316,8 +312,8 @@ inline void case_killed_runner_is_resumed() {
 
 // SQLite: a holder that stopped renewing (hung, not dead) loses the lock to a takeover and
 // notices before its next step.
-inline void case_expired_lease_is_noticed() {
-  auto db = make_database();
+BOOST_AUTO_TEST_CASE(expired_lease_is_noticed_on_sqlite3) {
+  TestDatabase db(mig::backend::sqlite);
   mig::LockOptions options = lock_options(db, 2s).lock;
   options.lease = 200ms;
   options.heartbeat = 60s;  // never renews within the test
@@ -337,4 +333,3 @@ inline void case_expired_lease_is_noticed() {
 
 }  // namespace cryptcol::test
 
-#endif  // CRYPTCOL_TESTS_INTEGRATION_MIGRATION_LOCK_CASES_HPP

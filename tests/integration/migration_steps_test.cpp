@@ -1,9 +1,7 @@
-#ifndef CRYPTCOL_TESTS_INTEGRATION_MIGRATION_STEPS_CASES_HPP
-#define CRYPTCOL_TESTS_INTEGRATION_MIGRATION_STEPS_CASES_HPP
+// Steps and the runner on every backend: each case runs once per backend in a fresh
+// TestDatabase.
 
-// Step and runner cases run on both SQLite and PostgreSQL: each suite's .cpp defines
-// make_database() and registers these functions as Boost test cases.
-
+#define BOOST_TEST_MODULE migration steps
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
@@ -24,15 +22,13 @@
 #include <cryptcol/migration/control/runner.hpp>
 #include <cryptcol/migration/steps.hpp>
 
-#include "integration/migration_test_db.hpp"
+#include "integration/test_database.hpp"
 #include "support/test_support.hpp"
 
 namespace cryptcol::test {
 
 namespace mig = cryptcol::migration;
 using namespace std::chrono_literals;
-
-TestDatabase make_database();  // defined by each suite
 
 struct Patients {
   mig::ColumnSpec spec;
@@ -134,8 +130,8 @@ inline void check_ciphertexts(const TestDatabase& db, const Patients& p, const K
 // --- cases ---------------------------------------------------------------------------
 
 // AddEncryptedColumn: exact width, comment, partial index; up, down, up again.
-inline void case_add_column_up_down_up() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(add_column_up_down_up) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 20, 2000);
   mig::AddEncryptedColumnOptions add;
@@ -209,8 +205,8 @@ inline void case_add_column_up_down_up() {
 
 // Every built-in step, one at a time: up, down, up again; afterwards the column is
 // contracted and every value decrypts to what was written.
-inline void case_each_step_up_down_up() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(each_step_up_down_up) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   ScopedDefaultKeyRing scoped(ring);
   auto p = create_patients(db, 150);
@@ -260,8 +256,8 @@ inline void case_each_step_up_down_up() {
 }
 
 // `up` twice: the second run applies nothing and writes no history row.
-inline void case_up_is_idempotent() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(up_is_idempotent) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 60);
   mig::Runner runner(db.connect, mig::standard_plan(p.spec), runner_options(db, ring));
@@ -279,8 +275,8 @@ inline void case_up_is_idempotent() {
 
 // A dry run of the whole plan, from scratch and from half-way: schema, rows, history and
 // audit table all unchanged; the report lists the SQL and the row counts.
-inline void case_dry_run_writes_nothing() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(dry_run_writes_nothing) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 90);
   {
@@ -350,8 +346,8 @@ inline void case_dry_run_writes_nothing() {
 }
 
 // Contract refuses without a verify that passed after the last backfill, and passes after.
-inline void case_contract_needs_verify() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(contract_needs_verify) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 50);
   auto add = std::make_shared<mig::AddEncryptedColumnStep>(p.spec);
@@ -417,8 +413,8 @@ inline void case_contract_needs_verify() {
 }
 
 // An applied step whose definition changed is reported, and up refuses unless allowed.
-inline void case_changed_checksum() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(changed_checksum) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 5);
   const std::string name = "note_index:" + p.spec.table;
@@ -461,8 +457,8 @@ inline void case_changed_checksum() {
 }
 
 // SqlStep up/down/up; a failing step is recorded as failed with its error class only.
-inline void case_sql_step_and_failure() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(sql_step_and_failure) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 5);
   const std::string side = p.spec.table + "_side";
@@ -501,8 +497,8 @@ inline void case_sql_step_and_failure() {
 
 // The verify step fails (and the gate stays shut) when a ciphertext was corrupted or a row
 // lost its ciphertext; the history and audit say so by error class and counts only.
-inline void case_verify_step_fails_on_bad_rows() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(verify_step_fails_on_bad_rows) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1"}, "v1");
   auto p = create_patients(db, 40);
   auto plan = mig::standard_plan(p.spec);
@@ -586,8 +582,8 @@ print(n)
 // A canary plaintext in the table never appears in an audit line (file, stream, table), a
 // history row, the printed report or an error, even when the database's own error message
 // quotes it.
-inline void case_audit_and_canary() {
-  auto db = make_database();
+CRYPTCOL_BACKEND_TEST_CASE(audit_and_canary) {
+  TestDatabase db(kind);
   auto ring = test_key_ring({"v1", "v2"}, "v1");
   ScopedDefaultKeyRing scoped(ring);
   auto p = create_patients(db, 30);
@@ -720,4 +716,3 @@ inline void case_audit_and_canary() {
 
 }  // namespace cryptcol::test
 
-#endif  // CRYPTCOL_TESTS_INTEGRATION_MIGRATION_STEPS_CASES_HPP
