@@ -32,6 +32,14 @@ enum class errc {
   key_source_missing,        // no keys found in the environment / file not readable
   no_legacy_key,             // unversioned legacy value but no legacy key configured
   no_key_ring,               // process-wide key ring used before one was installed
+  key_command_timeout,       // a key command did not finish within its timeout
+  key_command_failed,        // a key command could not start or exited non-zero
+  key_command_output,        // a key command printed something other than one base64 key
+  hsm_unavailable,           // the PKCS#11 module cannot be loaded, or has no such token
+  hsm_login_failed,          // the token refused the PIN
+  kek_not_found,             // no key-encryption key with that label in the token
+  key_unwrap_failed,         // a wrapped data key fails its tag: altered, or another KEK
+  hsm_error,                 // any other PKCS#11 failure (the CKR_ name is in the message)
   // Decryption and values.
   authentication_failed = 40,  // GCM tag check failed: wrong key, tampered or swapped value
   invalid_utf8,                // decrypted bytes (or a plaintext to encrypt) are not UTF-8

@@ -103,6 +103,7 @@ class KeyRingBuilder {
   KeyRingBuilder& remove_key(std::string_view version);
   KeyRingBuilder& set_legacy_key(std::string_view raw);
   KeyRingBuilder& set_legacy_base64_key(std::string_view base64_key);
+  KeyRingBuilder& set_legacy_key(std::shared_ptr<const KeyMaterial> key);
 
   // Throws no_active_key / multiple_active_keys unless exactly one key is active.
   std::shared_ptr<const KeyRing> build() const;
@@ -123,8 +124,11 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env();
 
 // Key file, one entry per line ('#' starts a comment):
 //   key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>
+//   wrapped <version> <active|decrypt-only|disabled> <kek label> <base64 wrapped key>
 //   legacy <base64 of 32 bytes>
-// Refused (key_file_permissions) when group or others may read or write it.
+// Refused (key_file_permissions) when group or others may read or write it. Wrapped keys are
+// unwrapped through the PKCS#11 token configured by CRYPTCOL_PKCS11_* (pkcs11_token.hpp).
+// These are KeyFileProvider / EnvKeyProvider (key_provider.hpp) built into a ring.
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path);
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents);
 // Writes a ring in the key-file format (mode 0600); used by the CLI's key management.

@@ -25,6 +25,14 @@ const char* to_string(errc code) noexcept {
     case errc::key_source_missing: return "key_source_missing";
     case errc::no_legacy_key: return "no_legacy_key";
     case errc::no_key_ring: return "no_key_ring";
+    case errc::key_command_timeout: return "key_command_timeout";
+    case errc::key_command_failed: return "key_command_failed";
+    case errc::key_command_output: return "key_command_output";
+    case errc::hsm_unavailable: return "hsm_unavailable";
+    case errc::hsm_login_failed: return "hsm_login_failed";
+    case errc::kek_not_found: return "kek_not_found";
+    case errc::key_unwrap_failed: return "key_unwrap_failed";
+    case errc::hsm_error: return "hsm_error";
     case errc::authentication_failed: return "authentication_failed";
     case errc::invalid_utf8: return "invalid_utf8";
     case errc::plaintext_too_long: return "plaintext_too_long";

@@ -1,26 +1,22 @@
-// Key sources: the OS CSPRNG, the environment and key files.
+// Key sources: the OS CSPRNG, and the environment and key-file loaders, which are the
+// providers of key_provider.hpp built into a ring.
 
 #include <sys/random.h>
-#include <sys/stat.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "cryptcol/base64.hpp"
 #include "cryptcol/error.hpp"
+#include "cryptcol/key_provider.hpp"
 #include "cryptcol/key_ring.hpp"
 #include "cryptcol/secure_memory.hpp"
 
-extern char** environ;
-
 namespace cryptcol {
-namespace {
+namespace detail {
+ProvidedKeys keys_of_key_file_text(std::string_view contents);  // core/keys/key_file_provider.cpp
+}  // namespace detail
 
-constexpr std::string_view env_key_prefix = "CRYPTCOL_KEY_";
+namespace {
 
 void fill_random(std::uint8_t* out, std::size_t size) {
   while (size > 0) {
@@ -34,30 +30,11 @@ void fill_random(std::uint8_t* out, std::size_t size) {
   }
 }
 
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string item(text.substr(start, end - start));
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(lowercase(item));
-    start = end + 1;
-  }
-  return out;
-}
-
-[[noreturn]] void file_format_error(std::size_t line_number, const char* what) {
-  throw error(errc::key_file_format,
-              "key file line " + std::to_string(line_number) + ": " + what);
+std::shared_ptr<const KeyRing> ring_of(ProvidedKeys keys) {
+  KeyRingBuilder builder;
+  for (auto& key : keys.keys) builder.add_key(key.version, std::move(key.key), key.state);
+  if (keys.legacy) builder.set_legacy_key(std::move(keys.legacy));
+  return builder.build();
 }
 
 }  // namespace
@@ -72,113 +49,17 @@ std::string generate_base64_key() {
 }
 
 std::shared_ptr<const KeyRing> load_key_ring_from_env() {
-  struct Found {
-    std::string version;
-    std::string base64_key;
-  };
-  std::vector<Found> found;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view item(*entry);
-    if (item.substr(0, env_key_prefix.size()) != env_key_prefix) continue;
-    const auto equals = item.find('=');
-    if (equals == std::string_view::npos) continue;
-    found.push_back({lowercase(item.substr(env_key_prefix.size(), equals - env_key_prefix.size())),
-                     std::string(item.substr(equals + 1))});
-  }
-  if (found.empty()) {
-    throw error(errc::key_source_missing,
-                "no CRYPTCOL_KEY_<VERSION> variables in the environment");
-  }
-  const char* active = std::getenv("CRYPTCOL_ACTIVE_KEY");
-  std::string active_version = active != nullptr ? lowercase(active) : std::string();
-  if (active_version.empty()) {
-    if (found.size() != 1) {
-      throw error(errc::no_active_key, "set CRYPTCOL_ACTIVE_KEY to choose among " +
-                                           std::to_string(found.size()) + " keys");
-    }
-    active_version = found.front().version;
-  }
-  std::vector<std::string> disabled;
-  if (const char* list = std::getenv("CRYPTCOL_DISABLED_KEYS")) disabled = split_list(list);
-
-  KeyRingBuilder builder;
-  for (auto& key : found) {
-    key_state state = key.version == active_version ? key_state::active : key_state::decrypt_only;
-    for (const auto& d : disabled) {
-      if (d == key.version && state != key_state::active) state = key_state::disabled;
-    }
-    builder.add_base64_key(key.version, key.base64_key, state);
-    secure_wipe(key.base64_key);
-  }
-  if (const char* legacy = std::getenv("CRYPTCOL_LEGACY_KEY"); legacy != nullptr && *legacy) {
-    builder.set_legacy_base64_key(legacy);
-  }
-  if (std::none_of(found.begin(), found.end(),
-                   [&](const Found& f) { return f.version == active_version; })) {
-    throw error(errc::no_active_key, "CRYPTCOL_ACTIVE_KEY names a version with no key");
-  }
-  return builder.build();
+  EnvKeyProvider provider;
+  return build_key_ring(provider);
 }
 
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents) {
-  KeyRingBuilder builder;
-  std::size_t line_number = 0;
-  std::size_t keys = 0;
-  std::size_t start = 0;
-  while (start < contents.size()) {
-    auto end = contents.find('\n', start);
-    if (end == std::string_view::npos) end = contents.size();
-    std::string line(contents.substr(start, end - start));
-    start = end + 1;
-    ++line_number;
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
-    std::istringstream fields(line);
-    std::string kind;
-    if (!(fields >> kind)) continue;
-    if (kind == "key") {
-      std::string version, state, key, extra;
-      if (!(fields >> version >> state >> key) || (fields >> extra)) {
-        file_format_error(line_number, "expected: key <version> <state> <base64 key>");
-      }
-      builder.add_base64_key(version, key, parse_key_state(state));
-      secure_wipe(key);
-      ++keys;
-    } else if (kind == "legacy") {
-      std::string key, extra;
-      if (!(fields >> key) || (fields >> extra)) {
-        file_format_error(line_number, "expected: legacy <base64 key>");
-      }
-      builder.set_legacy_base64_key(key);
-      secure_wipe(key);
-    } else {
-      file_format_error(line_number, "unknown entry (expected 'key' or 'legacy')");
-    }
-    secure_wipe(line);
-  }
-  if (keys == 0) throw error(errc::key_source_missing, "key file holds no keys");
-  return builder.build();
+  return ring_of(detail::keys_of_key_file_text(contents));
 }
 
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    throw error(errc::key_source_missing, "cannot read key file " + path);
-  }
-  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    throw error(errc::key_file_permissions,
-                "key file " + path + " is accessible by group or others; chmod 600 it");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(errc::key_source_missing, "cannot read key file " + path);
-  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    auto ring = parse_key_file(contents);
-    secure_wipe(contents);
-    return ring;
-  } catch (...) {
-    secure_wipe(contents);
-    throw;
-  }
+  KeyFileProvider provider(path);
+  return build_key_ring(provider);
 }
 
 std::string format_key_file(const KeyRing& ring) {
