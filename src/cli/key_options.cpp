@@ -36,7 +36,10 @@ const char* key_sources_help() {
          "  A key file holds one entry per line ('#' starts a comment) and must not be\n"
          "  readable by group or others (chmod 600):\n"
          "    key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>\n"
-         "    legacy <base64 of 32 bytes>\n";
+         "    wrapped <version> <state> <kek label> <base64 wrapped key>\n"
+         "    legacy <base64 of 32 bytes>\n"
+         "  'wrapped' keys are unwrapped through the PKCS#11 token named by\n"
+         "  CRYPTCOL_PKCS11_* (see 'cryptcol kek --help').\n";
 }
 
 }  // namespace cryptcol::cli

@@ -40,7 +40,7 @@ bool names_version(const std::string& line, const std::string& version) {
   std::istringstream words(line);
   std::string kind, id;
   words >> kind >> id;
-  return kind == "key" && id == version;
+  return (kind == "key" || kind == "wrapped") && id == version;
 }
 
 // Rewrites `path` without the lines of `version`: a new 0600 file in the same directory,
