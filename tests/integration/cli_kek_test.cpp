@@ -170,3 +170,22 @@ BOOST_AUTO_TEST_CASE(failures_have_exit_codes_and_no_secrets) {
   // The key file was not touched by the failed rotation.
   BOOST_TEST(read_file(keys) == v1.out);
 }
+
+BOOST_AUTO_TEST_CASE(retire_key_removes_a_wrapped_key) {
+  SoftHsm hsm;
+  const auto env = hsm.env();
+  const std::string keys = hsm.dir().file("keys");
+  BOOST_TEST_REQUIRE(run_cli({"kek", "create", "--label", "kek-a"}, {}, env).exit_code == 0);
+  const CommandResult v1 =
+      run_cli({"keygen", "--wrap", "--kek-label", "kek-a", "--version", "v1"}, {}, env);
+  const CommandResult v2 = run_cli(
+      {"keygen", "--wrap", "--kek-label", "kek-a", "--version", "v2", "--state", "active"}, {}, env);
+  BOOST_TEST_REQUIRE((v1.exit_code == 0 && v2.exit_code == 0));
+  write_private(keys, v1.out + v2.out);
+  // No managed column uses v1 in an empty database.
+  const CommandResult r = run_cli({"retire-key", "--db", hsm.dir().sqlite_connection(), "--version",
+                                   "v1", "--key-file", keys},
+                                  {}, env);
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+  BOOST_TEST(read_file(keys) == v2.out);
+}

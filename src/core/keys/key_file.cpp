@@ -66,7 +66,13 @@ KeyFileLine parse_line(std::size_t number, std::string text) {
     format_error(number, "unknown entry (expected 'key', 'wrapped' or 'legacy')");
   }
   secure_wipe(content);
-  if (line.kind != key_line_kind::legacy) line.state = parse_key_state(state);
+  if (line.kind != key_line_kind::legacy) {
+    try {
+      line.state = parse_key_state(state);
+    } catch (const error&) {
+      format_error(number, "unknown key state (expected active, decrypt-only or disabled)");
+    }
+  }
   return line;
 }
 
