@@ -70,6 +70,20 @@ std::string error_text(F&& action, errc expected) {
   return {};
 }
 
+// True once /proc/<pid> is gone or a zombie (dead, waiting for its new parent to reap it).
+bool wait_until_gone(const std::string& pid) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < until) {
+    std::ifstream stat("/proc/" + pid + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return true;
+    const auto close = line.rfind(')');
+    if (close != std::string::npos && line.size() > close + 2 && line[close + 2] == 'Z') return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
 void write_private(const std::string& path, const std::string& contents) {
   const std::string temp = path + ".new";
   { std::ofstream(temp, std::ios::trunc) << contents; }
@@ -115,10 +129,20 @@ BOOST_AUTO_TEST_CASE(version_placeholder_and_no_shell) {
   BOOST_TEST(argv.size() == 5u);
 }
 
+BOOST_AUTO_TEST_CASE(stdin_and_stderr_are_dev_null) {
+  TempDir dir;
+  const std::string program = script(dir, "stdio",
+                                     "[ \"$(readlink /proc/$$/fd/0)\" = /dev/null ] || exit 5\n"
+                                     "[ \"$(readlink /proc/$$/fd/2)\" = /dev/null ] || exit 6\n"
+                                     "echo '" + b64("v1") + "'\n");
+  CommandKeyProvider provider({program}, {{"v1", key_state::active}});
+  BOOST_TEST(provider.fetch("v1")->fingerprint() == KeyMaterial(test_key_bytes("v1")).fingerprint());
+}
+
 BOOST_AUTO_TEST_CASE(timeout_kills_the_program) {
   TempDir dir;
-  const std::string program =
-      script(dir, "hangs", "sleep 30 &\nwait\necho '" + b64("v1") + "'\n");
+  const std::string program = script(
+      dir, "hangs", "sleep 30 &\necho $! > " + dir.file("child") + "\nwait\necho '" + b64("v1") + "'\n");
   CommandKeyProvider provider({program}, {{"v1", key_state::active}}, 300ms);
   const auto start = std::chrono::steady_clock::now();
   const std::string text = error_text([&] { provider.fetch("v1"); }, errc::key_command_timeout);
@@ -128,6 +152,11 @@ BOOST_AUTO_TEST_CASE(timeout_kills_the_program) {
   BOOST_TEST(took_ms >= 300);
   BOOST_TEST(took_ms < 5000);  // the process group, `sleep` included, is gone
   BOOST_TEST(text.find("300 ms") != std::string::npos);
+  // The program's own child went with it (the whole process group is killed).
+  std::string child;
+  std::ifstream(dir.file("child")) >> child;
+  BOOST_REQUIRE(!child.empty());
+  BOOST_TEST(wait_until_gone(child));
   // Also when the output came but the program does not exit.
   const std::string lingers = script(dir, "lingers", "echo '" + b64("v1") + "'\nexec >&-\nsleep 30\n");
   CommandKeyProvider slow({lingers}, {{"v1", key_state::active}}, 300ms);
