@@ -189,3 +189,48 @@ BOOST_AUTO_TEST_CASE(retire_key_removes_a_wrapped_key) {
   BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
   BOOST_TEST(read_file(keys) == v2.out);
 }
+
+// --key-command: the command provider from the tool, no shell, typed failures.
+BOOST_AUTO_TEST_CASE(key_command_from_the_tool) {
+  cryptcol::test::TempDir dir;
+  const std::string program = dir.file("fetch-key");
+  {
+    std::ofstream out(program);
+    out << "#!/bin/sh\n[ \"$1\" = --stage ] || exit 9\ncase \"$2\" in\n"
+        << "  v1) echo '" << cryptcol::test::test_key_base64("v1") << "' ;;\n"
+        << "  v2) echo '" << cryptcol::test::test_key_base64("v2") << "' ;;\n"
+        << "  slow) sleep 20 ;;\n  *) exit 4 ;;\nesac\n";
+  }
+  BOOST_REQUIRE(::chmod(program.c_str(), 0700) == 0);
+  const std::vector<std::string> source = {"--key-command", program + " --stage {version}",
+                                           "--key-versions", "v1:decrypt-only,v2:active"};
+  std::vector<std::string> args = {"encrypt"};
+  args.insert(args.end(), source.begin(), source.end());
+  CommandResult r = run_cli(args, "x");
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.rfind("v2:", 0) == 0u);
+  // The library with the same keys decrypts it.
+  const CommandResult back = run_cli({"decrypt"}, r.out, cryptcol::test::key_env("v2"));
+  BOOST_TEST(back.out == "x");
+  args = {"keys", "--json"};
+  args.insert(args.end(), source.begin(), source.end());
+  r = run_cli(args);
+  BOOST_TEST(r.exit_code == 0, r.err);
+  BOOST_TEST(r.out.find("\"version\":\"v2\",\"state\":\"active\",\"custody\":\"key command\"") !=
+             std::string::npos, r.out);
+
+  r = run_cli({"encrypt", "--key-command", program + " --stage {version}", "--key-versions",
+               "v1:active,v3"}, "x");
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.err.find("key_command_failed") != std::string::npos, r.err);
+  r = run_cli({"encrypt", "--key-command", program + " --stage {version}", "--key-versions",
+               "slow:active", "--key-command-timeout", "300"}, "x");
+  BOOST_TEST(r.exit_code == 3);
+  BOOST_TEST(r.err.find("key_command_timeout") != std::string::npos, r.err);
+  r = run_cli({"encrypt", "--key-command", program}, "x");
+  BOOST_TEST(r.exit_code == 2);
+  r = run_cli({"encrypt", "--key-versions", "v1:active"}, "x");
+  BOOST_TEST(r.exit_code == 2);
+  r = run_cli({"encrypt", "--key-command", program, "--key-versions", "v1:on"}, "x");
+  BOOST_TEST(r.exit_code == 2);
+}

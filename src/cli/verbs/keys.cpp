@@ -38,11 +38,12 @@ std::vector<Row> rows_of(const ParsedArgs& args) {
     return rows;
   }
   const auto ring = load_key_ring(args);
+  const std::string custody = args.get("key-command") ? "key command" : "environment";
   for (const auto& info : ring->describe()) {
-    rows.push_back({info.version, to_string(info.state), "environment", "", info.fingerprint});
+    rows.push_back({info.version, to_string(info.state), custody, "", info.fingerprint});
   }
   if (ring->has_legacy_key()) {
-    rows.push_back({"(legacy)", "legacy", "environment", "", ring->legacy_key().fingerprint()});
+    rows.push_back({"(legacy)", "legacy", custody, "", ring->legacy_key().fingerprint()});
   }
   return rows;
 }
@@ -83,10 +84,11 @@ Verb make_keys_verb() {
   verb.name = "keys";
   verb.summary = "list key versions, states, custody, KEK labels and fingerprints";
   verb.description =
-      "Lists the keys of the key file (or of the environment): version, state, the key's\n"
-      "fingerprint (first 8 hex digits of SHA-256 of the key), where it is kept, and for\n"
-      "a wrapped key the label of the key-encryption key it is wrapped under. Wrapped keys\n"
-      "are unwrapped through the PKCS#11 token to check them and compute fingerprints.";
+      "Lists the keys of the key file (or of the environment, or of --key-command):\n"
+      "version, state, the key's fingerprint (first 8 hex digits of SHA-256 of the key),\n"
+      "where it is kept, and for a wrapped key the label of the key-encryption key it is\n"
+      "wrapped under. Wrapped keys are unwrapped through the PKCS#11 token to check them\n"
+      "and compute fingerprints.";
   verb.notes = std::string(key_sources_help()) + "\n" + pkcs11_help();
   verb.examples = {"cryptcol keys --key-file /etc/myapp/keys",
                    "cryptcol keys --key-file /etc/myapp/keys --json"};
