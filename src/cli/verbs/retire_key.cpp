@@ -1,23 +1,15 @@
 // cryptcol retire-key: remove a key version once no row of any managed column uses it.
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cerrno>
-#include <fstream>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include <cryptcol/envelope.hpp>
 #include <cryptcol/error.hpp>
+#include <cryptcol/key_ring.hpp>
 #include <cryptcol/migration/control/audit.hpp>
 #include <cryptcol/migration/sql/connection.hpp>
 #include <cryptcol/migration/control/history.hpp>
 #include <cryptcol/migration/data/rotate.hpp>
-#include <cryptcol/secure_memory.hpp>
 
 #include <soci/soci.h>
 
@@ -34,60 +26,6 @@ std::string env_name_for(const std::string& version) {
   std::string name = "CRYPTCOL_KEY_";
   for (char c : version) name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return name;
-}
-
-bool names_version(const std::string& line, const std::string& version) {
-  std::istringstream words(line);
-  std::string kind, id;
-  words >> kind >> id;
-  return kind == "key" && id == version;
-}
-
-// Rewrites `path` without the lines of `version`: a new 0600 file in the same directory,
-// renamed over the old one, so a crash leaves either the old or the new file. Returns
-// whether a line was removed. Key bytes pass through memory only and are wiped.
-bool remove_from_key_file(const std::string& path, const std::string& version) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw error(errc::key_source_missing, "cannot read key file " + path);
-  std::string kept;
-  std::string line;
-  bool removed = false;
-  while (std::getline(in, line)) {
-    if (names_version(line, version)) {
-      removed = true;
-    } else {
-      kept += line;
-      kept += '\n';
-    }
-    secure_wipe(line);
-  }
-  if (!removed) {
-    secure_wipe(kept);
-    return false;
-  }
-  const std::string temp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    secure_wipe(kept);
-    throw error(errc::key_source_missing, "cannot create " + temp + " (errno " +
-                                              std::to_string(errno) + ")");
-  }
-  std::size_t done = 0;
-  bool ok = true;
-  while (ok && done < kept.size()) {
-    const ssize_t n = ::write(fd, kept.data() + done, kept.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) done += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  secure_wipe(kept);
-  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    throw error(errc::key_source_missing, "cannot rewrite key file " + path);
-  }
-  return true;
 }
 
 void write_audit(const ParsedArgs& args, const std::string& version, bool dry_run) {
@@ -131,7 +69,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   json.add("ok", true).add("version", *version).add("rows_using", 0).add("dry_run", dry_run);
   std::string text = "no row of any managed column uses key " + *version + "\n";
   if (auto file = args.get("key-file")) {
-    const bool removed = !dry_run && remove_from_key_file(*file, *version);
+    const bool removed = !dry_run && remove_key_from_key_file(*file, *version);
     json.add("key_file", *file).add("removed_from_key_file", removed);
     if (dry_run) {
       text += "dry run: " + *file + " left unchanged\n";
