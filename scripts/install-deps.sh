@@ -14,9 +14,11 @@ demo_packages=(
   cmake ninja-build g++ pkg-config
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev libcrypto++-dev libfmt-dev
   nlohmann-json3-dev
+  libp11-kit-dev  # the standard PKCS#11 header (modules are loaded at run time)
 )
 test_packages=(
   libboost-test-dev postgresql-15 python3-cryptography libbenchmark-dev clang libclang-rt-14-dev
+  softhsm2 opensc  # a real PKCS#11 token for the hsm tests, and pkcs11-tool to check it
 )
 
 case $profile in

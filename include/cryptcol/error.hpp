@@ -55,6 +55,15 @@ enum class errc {
   irreversible_step,
   bad_index_bits,           // blind-index length outside 1..256 bits
   unknown_index,            // no blind index of that name is declared
+  // Key providers: key commands and PKCS#11 tokens (class key, like 20..39).
+  key_command_timeout = 80,  // a key command did not finish within its timeout
+  key_command_failed,        // a key command could not start or exited non-zero
+  key_command_output,        // a key command printed something other than one base64 key
+  hsm_unavailable,           // the PKCS#11 module cannot be loaded, or has no such token
+  hsm_login_failed,          // the token refused the PIN
+  kek_not_found,             // no key-encryption key with that label in the token
+  key_unwrap_failed,         // a wrapped data key fails its tag: altered, or another KEK
+  hsm_error,                 // any other PKCS#11 failure (the CKR_ name is in the message)
 };
 
 // Broad classes, e.g. for the command-line tool's exit codes.

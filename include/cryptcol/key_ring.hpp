@@ -114,6 +114,7 @@ class KeyRingBuilder {
   KeyRingBuilder& remove_key(std::string_view version);
   KeyRingBuilder& set_legacy_key(std::string_view raw);
   KeyRingBuilder& set_legacy_base64_key(std::string_view base64_key);
+  KeyRingBuilder& set_legacy_key(std::shared_ptr<const KeyMaterial> key);
 
   // Throws no_active_key / multiple_active_keys unless exactly one key is active.
   std::shared_ptr<const KeyRing> build() const;
@@ -134,20 +135,24 @@ std::shared_ptr<const KeyRing> load_key_ring_from_env();
 
 // Key file, one entry per line ('#' starts a comment):
 //   key <version> <active|decrypt-only|disabled> <base64 of 32 bytes>
+//   wrapped <version> <active|decrypt-only|disabled> <kek label> <base64 wrapped key>
 //   legacy <base64 of 32 bytes>
+//   index-key <version> <base64 of 32 bytes>   (blind-index root keys, index_key_ring.hpp)
 // Opened without following a symbolic link and checked on the open descriptor; refused
 // (key_file_permissions) unless it is a regular file owned by the effective user with no
 // group/other, setuid, setgid or sticky bit, in a directory owned by root or that user that
-// group and others cannot write (see private_file.hpp).
+// group and others cannot write (see private_file.hpp). Wrapped keys are unwrapped through
+// the PKCS#11 token configured by CRYPTCOL_PKCS11_* (pkcs11_token.hpp). These are
+// KeyFileProvider / EnvKeyProvider (key_provider.hpp) built into a ring; index-key lines are
+// skipped here but their shape is checked.
 std::shared_ptr<const KeyRing> load_key_ring_from_file(const std::string& path);
 std::shared_ptr<const KeyRing> parse_key_file(std::string_view contents);
 // Writes a ring in the key-file format (mode 0600); used by the CLI's key management.
 std::string format_key_file(const KeyRing& ring);
-// Rewrites the key file `path` without its "key <version> ..." entries and keeps every other
-// line as it is (comments, other keys, other kinds of entry): a new 0600 file in the same
-// directory renamed over the old one, so a crash leaves either. Returns whether an entry was
-// removed; if none was, the file is not touched. Key bytes read are wiped.
-bool remove_key_from_file(const std::string& path, std::string_view version);
+// Rewrites key file `path` without the `key` and `wrapped` lines of `version` (a new 0600
+// file renamed over it); every other line, comments and index-key lines included, is kept as
+// written. Returns whether a line was removed; the file is untouched otherwise.
+bool remove_key_from_key_file(const std::string& path, std::string_view version);
 
 }  // namespace cryptcol
 

@@ -39,7 +39,8 @@ const std::vector<Description>& descriptions() {
       {exit_code::internal, "internal error (I/O failure, out of memory)"},
       {exit_code::usage, "usage error: bad command line or argument value"},
       {exit_code::key,
-       "key error: no keys, bad key, key file permissions, unknown or disabled version"},
+       "key error: no keys, bad key, key file permissions, unknown or disabled version, "
+       "HSM or key command failure"},
       {exit_code::invalid_value,
        "invalid value: malformed envelope, plaintext not UTF-8 or too long, input over "
        "--max-input-bytes"},

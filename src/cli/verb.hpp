@@ -36,6 +36,8 @@ const Verb* find_verb(const std::string& name);
 
 // One function per verb (verbs/*.cpp).
 Verb make_keygen_verb();
+Verb make_keys_verb();
+Verb make_kek_verb();
 Verb make_encrypt_verb();
 Verb make_decrypt_verb();
 Verb make_inspect_verb();

@@ -6,6 +6,8 @@ const std::vector<Verb>& all_verbs() {
   static const std::vector<Verb> verbs = [] {
     std::vector<Verb> list;
     list.push_back(make_keygen_verb());
+    list.push_back(make_keys_verb());
+    list.push_back(make_kek_verb());
     list.push_back(make_encrypt_verb());
     list.push_back(make_decrypt_verb());
     list.push_back(make_inspect_verb());

@@ -46,6 +46,14 @@ const char* to_string(errc code) noexcept {
     case errc::irreversible_step: return "irreversible_step";
     case errc::bad_index_bits: return "bad_index_bits";
     case errc::unknown_index: return "unknown_index";
+    case errc::key_command_timeout: return "key_command_timeout";
+    case errc::key_command_failed: return "key_command_failed";
+    case errc::key_command_output: return "key_command_output";
+    case errc::hsm_unavailable: return "hsm_unavailable";
+    case errc::hsm_login_failed: return "hsm_login_failed";
+    case errc::kek_not_found: return "kek_not_found";
+    case errc::key_unwrap_failed: return "key_unwrap_failed";
+    case errc::hsm_error: return "hsm_error";
   }
   return "unknown_error";
 }
@@ -54,6 +62,7 @@ error_class class_of(errc code) noexcept {
   const int value = static_cast<int>(code);
   if (value < 20) return error_class::envelope;
   if (value < 40) return error_class::key;
+  if (value >= 80 && value < 100) return error_class::key;  // key providers
   if (code == errc::authentication_failed || code == errc::invalid_utf8) {
     return error_class::decrypt;
   }

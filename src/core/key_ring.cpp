@@ -184,6 +184,12 @@ KeyRingBuilder& KeyRingBuilder::set_legacy_key(std::string_view raw) {
   return *this;
 }
 
+KeyRingBuilder& KeyRingBuilder::set_legacy_key(std::shared_ptr<const KeyMaterial> key) {
+  if (!key) throw error(errc::bad_key_length, "no key material");
+  legacy_ = std::move(key);
+  return *this;
+}
+
 KeyRingBuilder& KeyRingBuilder::set_legacy_base64_key(std::string_view base64_key) {
   std::string raw = decode_key(base64_key);
   try {

@@ -15,7 +15,13 @@
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/default_key_ring.hpp>
 #include <cryptcol/encrypted_string.hpp>
+#include <cryptcol/key_provider.hpp>
 #include <cryptcol/key_ring.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -25,6 +31,30 @@ const std::shared_ptr<const cryptcol::KeyRing>& ring() {
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<char>(i * 7 + 1);
     return cryptcol::KeyRingBuilder().add_key("v1", key, cryptcol::key_state::active).build();
   }();
+  return instance;
+}
+
+// The same key loaded the way production loads it: a 0600 key file read by KeyFileProvider,
+// behind a CachingKeyProvider, built into a ring (what KeyRingReloader installs).
+const std::shared_ptr<cryptcol::CachingKeyProvider>& cached_provider() {
+  static const auto instance = [] {
+    char path[] = "/tmp/cryptcol-bench-keys-XXXXXX";
+    const int fd = ::mkstemp(path);
+    if (fd < 0) std::abort();
+    ::close(fd);
+    ::chmod(path, 0600);
+    std::ofstream(path) << cryptcol::format_key_file(*ring());
+    auto provider = std::make_shared<cryptcol::CachingKeyProvider>(
+        std::make_shared<cryptcol::KeyFileProvider>(path), std::chrono::hours(1));
+    provider->load();
+    ::unlink(path);  // from here on every answer comes from the cache
+    return provider;
+  }();
+  return instance;
+}
+
+const std::shared_ptr<const cryptcol::KeyRing>& provider_ring() {
+  static const auto instance = cryptcol::build_key_ring(*cached_provider());
   return instance;
 }
 
@@ -171,6 +201,43 @@ void BM_EncryptedString_Open(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
 }
 
+// ---- key lookup: a ring built in code vs a ring from a cached provider -------------------------
+
+void BM_RingLookup(benchmark::State& state) {
+  const auto& r = *ring();
+  for (auto _ : state) {
+    const auto& entry = r.for_decrypt("v1");
+    benchmark::DoNotOptimize(entry.key.get());
+  }
+}
+
+void BM_RingLookup_FromProvider(benchmark::State& state) {
+  const auto& r = *provider_ring();
+  for (auto _ : state) {
+    const auto& entry = r.for_decrypt("v1");
+    benchmark::DoNotOptimize(entry.key.get());
+  }
+}
+
+// A cache hit in the provider itself (what a reload within the lifetime costs per version).
+void BM_CachedProviderFetch(benchmark::State& state) {
+  auto& provider = *cached_provider();
+  for (auto _ : state) {
+    auto key = provider.fetch("v1");
+    benchmark::DoNotOptimize(key.get());
+  }
+}
+
+void BM_Decrypt_RingFromProvider(benchmark::State& state) {
+  const std::string envelope =
+      cryptcol::encrypt(*provider_ring(), plaintext_of(static_cast<std::size_t>(state.range(0))));
+  for (auto _ : state) {
+    std::string out = cryptcol::decrypt(*provider_ring(), envelope);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * state.range(0));
+}
+
 // ---- a batch of 100 x 1 KiB decrypts (a page of rows) ------------------------------------------
 
 constexpr std::size_t batch_rows = 100;
@@ -212,6 +279,10 @@ BENCHMARK(BM_Baseline_Base64DecodeCopy)->Arg(32)->Arg(1024)->Arg(16384);
 BENCHMARK(BM_Decrypt)->Arg(32)->Arg(1024)->Arg(16384);
 BENCHMARK(BM_EncryptedString_Seal)->Arg(1024);
 BENCHMARK(BM_EncryptedString_Open)->Arg(1024);
+BENCHMARK(BM_RingLookup);
+BENCHMARK(BM_RingLookup_FromProvider);
+BENCHMARK(BM_CachedProviderFetch);
+BENCHMARK(BM_Decrypt_RingFromProvider)->Arg(1024);
 BENCHMARK(BM_Baseline_Batch100x1KiB_DecodeCopy);
 BENCHMARK(BM_Decrypt_Batch100x1KiB);
 
@@ -236,6 +307,20 @@ class RatioReporter : public benchmark::ConsoleReporter {
                  std::string("BM_Baseline_CopyBase64/") + size);
       print_pair("decrypt", size, std::string("BM_Decrypt/") + size,
                  std::string("BM_Baseline_Base64DecodeCopy/") + size);
+    }
+    Times a, b;
+    if (lookup("BM_RingLookup_FromProvider", a) && lookup("BM_RingLookup", b)) {
+      std::printf("  key lookup, ring from cached provider vs ring built in code: %.2f ns vs "
+                  "%.2f ns = %.2fx (CPU %.2fx); target 1.00x\n",
+                  a.real, b.real, a.real / b.real, a.cpu / b.cpu);
+    }
+    if (lookup("BM_Decrypt_RingFromProvider/1024", a) && lookup("BM_Decrypt/1024", b)) {
+      std::printf("  decrypt 1 KiB, ring from cached provider vs ring built in code: %.1f ns vs "
+                  "%.1f ns = %.2fx (CPU %.2fx); target 1.00x\n",
+                  a.real, b.real, a.real / b.real, a.cpu / b.cpu);
+    }
+    if (lookup("BM_CachedProviderFetch", a)) {
+      std::printf("  cached provider fetch (per version, per reload): %.1f ns\n", a.real);
     }
     Times batch, base;
     if (lookup("BM_Decrypt_Batch100x1KiB", batch)) {

@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(removes_only_the_key_entries_of_the_version) {
   write_file(path, keep_head + "key v1 decrypt-only " + b64_key("v1") + "\n" + keep_tail +
                        "\tkey v1 disabled " + b64_key("v1") + "#again");
 
-  BOOST_TEST(cryptcol::remove_key_from_file(path, "v1"));
+  BOOST_TEST(cryptcol::remove_key_from_key_file(path, "v1"));
   BOOST_TEST(read_file(path) == keep_head + keep_tail);
   struct stat st {};
   BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(a_version_not_in_the_file_leaves_it_untouched) {
   const std::string path = dir.file("keys.txt");
   const std::string text = "key v2 active " + b64_key("v2") + "\n# key v1 retired\nkey v1x";
   write_file(path, text);
-  BOOST_TEST(!cryptcol::remove_key_from_file(path, "v1"));
+  BOOST_TEST(!cryptcol::remove_key_from_key_file(path, "v1"));
   BOOST_TEST(read_file(path) == text);
   struct stat st {};
   BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
@@ -74,6 +74,6 @@ BOOST_AUTO_TEST_CASE(a_version_not_in_the_file_leaves_it_untouched) {
 
 BOOST_AUTO_TEST_CASE(a_missing_file_is_a_missing_key_source) {
   cryptcol::test::TempDir dir;
-  CRYPTCOL_CHECK_ERRC(cryptcol::remove_key_from_file(dir.file("absent.txt"), "v1"),
+  CRYPTCOL_CHECK_ERRC(cryptcol::remove_key_from_key_file(dir.file("absent.txt"), "v1"),
                       errc::key_source_missing);
 }

@@ -69,7 +69,7 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   Json json = {{"ok", true}, {"version", *version}, {"rows_using", 0}, {"dry_run", dry_run}};
   std::string text = "no row of any managed column uses key " + *version + "\n";
   if (auto file = args.get("key-file")) {
-    const bool removed = !dry_run && remove_key_from_file(*file, *version);
+    const bool removed = !dry_run && remove_key_from_key_file(*file, *version);
     json["key_file"] = *file;
     json["removed_from_key_file"] = removed;
     if (dry_run) {
