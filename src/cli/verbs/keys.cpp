@@ -51,19 +51,19 @@ std::vector<Row> rows_of(const ParsedArgs& args) {
 exit_code run(const ParsedArgs& args, Context& ctx) {
   const auto rows = rows_of(args);
   if (args.flag("json")) {
-    std::string out = "{\"keys\":[";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      JsonObject o;
-      o.add("version", rows[i].version).add("state", rows[i].state).add("custody", rows[i].custody);
-      if (rows[i].kek.empty()) {
-        o.add_null("kek_label");
-      } else {
-        o.add("kek_label", rows[i].kek);
-      }
-      o.add("fingerprint", rows[i].fingerprint);
-      out += (i ? "," : "") + o.str();
+    Json keys = Json::array();
+    for (const auto& row : rows) {
+      Json o;
+      o["version"] = row.version;
+      o["state"] = row.state;
+      o["custody"] = row.custody;
+      o["kek_label"] = row.kek.empty() ? Json(nullptr) : Json(row.kek);
+      o["fingerprint"] = row.fingerprint;
+      keys.push_back(std::move(o));
     }
-    ctx.out << out << "]}\n";
+    Json out;
+    out["keys"] = std::move(keys);
+    ctx.out << json_line(out) << "\n";
     return exit_code::ok;
   }
   ctx.out << "VERSION       STATE          FINGERPRINT  CUSTODY              KEK\n";
