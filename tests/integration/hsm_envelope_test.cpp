@@ -13,6 +13,7 @@
 #include <cryptcol/cipher.hpp>
 #include <cryptcol/envelope_key_provider.hpp>
 #include <cryptcol/error.hpp>
+#include <cryptcol/index_key_ring.hpp>
 #include <cryptcol/key_provider.hpp>
 #include <cryptcol/pkcs11_token.hpp>
 
@@ -175,6 +176,38 @@ BOOST_AUTO_TEST_CASE(wrap_load_encrypt_rotate_kek_decrypt_again) {
   BOOST_TEST(entries[0].version == "v1");
   BOOST_TEST(entries[0].kek_label == "kek-b");
   BOOST_TEST(entries[1].fingerprint == KeyMaterial(test_key_bytes("v2")).fingerprint());
+}
+
+// Blind-index root keys share the key file: a KEK rotation keeps their lines and the
+// comments as written, and both loaders still read the rewritten file.
+BOOST_AUTO_TEST_CASE(rotation_keeps_index_keys_and_comments) {
+  SoftHsm hsm;
+  const std::string path = hsm.dir().file("keys");
+  const std::string index_line =
+      "index-key i1 " + cryptcol::base64_encode(test_key_bytes("i1")) + "  # blind indexes";
+  {
+    Pkcs11Token token(hsm.config());
+    token.create_kek("kek-a");
+    write_private(path, wrapped_key_file(token, "kek-a") + index_line + "\n# last line\n");
+  }
+  BOOST_TEST(cryptcol::load_index_key_ring_from_file(path)->key("i1").fingerprint() ==
+             KeyMaterial(test_key_bytes("i1")).fingerprint());
+  {
+    Pkcs11Token token(hsm.config());
+    token.create_kek("kek-b");
+    const auto result = cryptcol::rewrap_key_file(path, token, "kek-b");
+    BOOST_TEST(result.rewrapped == 2u);
+    BOOST_TEST(result.clear_keys == 0u);
+  }
+  const std::string after = read_file(path);
+  BOOST_TEST(after.find("\n" + index_line + "\n# last line\n") != std::string::npos);
+  BOOST_TEST(after.find("wrapped v2 active kek-b ") != std::string::npos);
+  BOOST_TEST(cryptcol::load_index_key_ring_from_file(path)->key("i1").fingerprint() ==
+             KeyMaterial(test_key_bytes("i1")).fingerprint());
+  hsm.delete_key("kek-a");
+  cryptcol::EnvelopeKeyProvider provider(path, hsm.config());
+  BOOST_TEST(cryptcol::build_key_ring(provider)->find("v2")->key->fingerprint() ==
+             KeyMaterial(test_key_bytes("v2")).fingerprint());
 }
 
 BOOST_AUTO_TEST_CASE(rotation_to_a_missing_kek_changes_nothing) {
