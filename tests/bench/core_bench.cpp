@@ -38,16 +38,17 @@ const std::shared_ptr<const cryptcol::KeyRing>& ring() {
 // behind a CachingKeyProvider, built into a ring (what KeyRingReloader installs).
 const std::shared_ptr<cryptcol::CachingKeyProvider>& cached_provider() {
   static const auto instance = [] {
-    char path[] = "/tmp/cryptcol-bench-keys-XXXXXX";
-    const int fd = ::mkstemp(path);
-    if (fd < 0) std::abort();
-    ::close(fd);
-    ::chmod(path, 0600);
+    // A 0700 directory of its own: key files in a 1777 directory such as /tmp are refused.
+    char dir[] = "/tmp/cryptcol-bench-keys-XXXXXX";
+    if (::mkdtemp(dir) == nullptr) std::abort();
+    const std::string path = std::string(dir) + "/keys.txt";
     std::ofstream(path) << cryptcol::format_key_file(*ring());
+    ::chmod(path.c_str(), 0600);
     auto provider = std::make_shared<cryptcol::CachingKeyProvider>(
         std::make_shared<cryptcol::KeyFileProvider>(path), std::chrono::hours(1));
     provider->load();
-    ::unlink(path);  // from here on every answer comes from the cache
+    ::unlink(path.c_str());  // from here on every answer comes from the cache
+    ::rmdir(dir);
     return provider;
   }();
   return instance;
