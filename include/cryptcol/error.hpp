@@ -54,6 +54,7 @@ enum class errc {
   irreversible_step,
   bad_index_bits,           // blind-index length outside 1..256 bits
   unknown_index,            // no blind index of that name is declared
+  lock_lost,                // the migrator lock was lost while a step ran (fenced out)
 };
 
 // Broad classes, e.g. for the command-line tool's exit codes.

@@ -45,6 +45,7 @@ const char* to_string(errc code) noexcept {
     case errc::irreversible_step: return "irreversible_step";
     case errc::bad_index_bits: return "bad_index_bits";
     case errc::unknown_index: return "unknown_index";
+    case errc::lock_lost: return "lock_lost";
   }
   return "unknown_error";
 }
