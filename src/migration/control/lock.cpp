@@ -56,6 +56,7 @@ struct LeaseAttempt {
   bool acquired = false;
   bool took_over = false;
   std::int64_t fence = 0;
+  long long expires_at_ms = 0;
   std::string other_holder;
 };
 
@@ -93,7 +94,10 @@ LeaseAttempt try_lease(soci::session& session, const std::string& name, const st
     } else {
       attempt.other_holder = holder;
     }
-    if (attempt.acquired) attempt.fence = detail::next_fence(session, name);
+    if (attempt.acquired) {
+      attempt.fence = detail::next_fence(session, name);
+      attempt.expires_at_ms = until;
+    }
     detail::commit(session);
   } catch (const std::exception& e) {
     detail::rollback_quietly(session);
@@ -198,6 +202,7 @@ std::unique_ptr<MigratorLock> MigratorLock::acquire(const SessionFactory& connec
         if (attempt.acquired) {
           lock->took_over_ = attempt.took_over;
           lock->fence_ = attempt.fence;
+          lock->lease_expires_ms_ = attempt.expires_at_ms;
           break;
         }
         if (!retry.wait_again()) {
@@ -237,19 +242,22 @@ void MigratorLock::heartbeat_loop() {
     const auto wait = suspect_ ? std::min(period, retry.next()) : period;
     if (stop_cv_.wait_for(guard, wait, [this] { return stopping_; })) break;
     if (kind_ == backend::postgresql) {
-      if (beat_postgres()) continue;
-      if (!suspect_) {
+      bool held = beat_postgres() || reclaim_postgres();
+      if (held) {
+        if (suspect_) {
+          {
+            std::lock_guard<std::mutex> state(state_mutex_);
+            suspect_ = false;
+          }
+          state_cv_.notify_all();
+        }
+        suspect_since = clock::time_point{};
+        continue;
+      }
+      if (suspect_since == clock::time_point{}) {
         suspect_ = true;
         suspect_since = clock::now();
         retry.reset();
-      }
-      if (reclaim_postgres()) {
-        {
-          std::lock_guard<std::mutex> state(state_mutex_);
-          suspect_ = false;
-        }
-        state_cv_.notify_all();
-        continue;
       }
       if (lost_) return;
       if (clock::now() - suspect_since > options_.lease) {
@@ -270,6 +278,7 @@ void MigratorLock::heartbeat_loop() {
         mark_lost();  // taken over: this holder's lease had expired
         return;
       }
+      lease_expires_ms_ = until;
     } catch (...) {
       // Busy file: the next beat tries again; check_held() sees an expired lease.
     }
@@ -330,6 +339,11 @@ void MigratorLock::mark_lost() {
 
 bool MigratorLock::confirm_held() {
   if (!held_ || lost_) return false;
+  // SQLite: past its expiry the lease may be taken over at any moment; unrenewed, it is gone.
+  if (kind_ == backend::sqlite && epoch_ms() > lease_expires_ms_) {
+    mark_lost();
+    return false;
+  }
   if (!suspect_) return true;
   std::unique_lock<std::mutex> state(state_mutex_);
   state_cv_.wait_for(state, options_.lease + std::chrono::seconds(1),
@@ -339,34 +353,37 @@ bool MigratorLock::confirm_held() {
 
 void MigratorLock::check_held() {
   if (!held_) throw error(errc::lock_lost, "migrator lock released");
-  if (!confirm_held()) {
-    throw error(errc::lock_lost, "migrator lock lost: another runner acquired it");
-  }
-  std::lock_guard<std::mutex> guard(mutex_);
-  try {
-    if (kind_ == backend::postgresql) {
-      if (beat_postgres() || reclaim_postgres()) return;
-      mark_lost();
+  // PostgreSQL: a failed check may be a dropped lock session that the heartbeat takes
+  // back; the second round waits for its verdict.
+  for (int round = 0; round < 2; ++round) {
+    if (!confirm_held()) {
       throw error(errc::lock_lost, "migrator lock lost: another runner acquired it");
-    } else {
+    }
+    std::lock_guard<std::mutex> guard(mutex_);
+    if (kind_ == backend::postgresql) {
+      if (beat_postgres()) return;
+      suspect_ = true;
+      continue;
+    }
+    try {
       std::string holder;
       long long expires = 0;
       soci::indicator ind = soci::i_null;
       *session_ << "SELECT holder, expires_at_ms FROM cryptcol_lock WHERE name = :name",
           soci::use(options_.name), soci::into(holder, ind), soci::into(expires);
-      if (!session_->got_data() || ind != soci::i_ok || holder != holder_ ||
-          expires < epoch_ms()) {
-        mark_lost();
-        throw error(errc::lock_lost, "migrator lock lost: the lease expired or was taken over");
+      if (session_->got_data() && ind == soci::i_ok && holder == holder_ &&
+          expires >= epoch_ms()) {
+        return;
       }
+    } catch (...) {
+      mark_lost();
+      const cryptcol::error e = current_safe_error("migrator lock connection failed");
+      throw error(errc::lock_lost, e.detail());
     }
-  } catch (const cryptcol::error&) {
-    throw;
-  } catch (...) {
     mark_lost();
-    const cryptcol::error e = current_safe_error("migrator lock connection failed");
-    throw error(errc::lock_lost, e.detail());
+    throw error(errc::lock_lost, "migrator lock lost: the lease expired or was taken over");
   }
+  throw error(errc::lock_lost, "migrator lock lost: its session is gone");
 }
 
 void MigratorLock::release() noexcept {

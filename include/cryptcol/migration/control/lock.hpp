@@ -95,6 +95,7 @@ class MigratorLock {
   std::atomic<bool> lost_{false};
   std::atomic<bool> suspect_{false};  // lock session dropped, not yet taken back
   std::atomic<std::int64_t> fence_{0};
+  std::atomic<long long> lease_expires_ms_{0};  // SQLite: this holder's lease, as renewed
   std::chrono::milliseconds idle_limit_{0};  // the server's idle_session_timeout, if any
   std::mutex mutex_;  // guards session_ between the heartbeat and the owner
   std::condition_variable stop_cv_;
