@@ -128,18 +128,6 @@ inline int terminate_sessions_named(const std::string& name) {
   return ended;
 }
 
-// Waits until no backend has that application_name (the terminated ones have exited).
-inline void wait_sessions_gone(const std::string& name) {
-  auto sql = admin();
-  for (int i = 0; i < 200; ++i) {
-    int left = 0;
-    *sql << "SELECT count(*) FROM pg_stat_activity WHERE application_name = :n", soci::use(name),
-        soci::into(left);
-    if (left == 0) return;
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 // pg_ctl restart -m fast on the fixture's cluster: every connection is ended.
 inline void restart_server() {
   const char* conn_file = std::getenv("CRYPTCOL_TEST_PG_CONN_FILE");

@@ -77,6 +77,7 @@ void check_no_raw_server_messages(const CommandResult& r) {
   // The spurious ROLLBACKs on a live connection are gone.
   BOOST_TEST(r.err.find("no transaction in progress") == std::string::npos);
   BOOST_TEST(r.err.find("WARNING:") == std::string::npos);
+  BOOST_TEST(r.err.find("FATAL:") == std::string::npos);
 }
 
 long long applied(const CliDatabase& db, const std::string& verb) {
@@ -122,8 +123,11 @@ BOOST_AUTO_TEST_CASE(ended_lock_session_fails_the_first_runner_and_not_the_histo
   const CommandResult a = first.get();
   const CommandResult b = second.get();
   BOOST_TEST_MESSAGE("first: " << a.exit_code << " " << a.err);
-  BOOST_TEST(a.exit_code == 8);  // migration step failed: the lock was lost
-  BOOST_TEST(a.err.find("lock_lost") != std::string::npos);
+  // Either the second runner took the lock before the first's heartbeat took it back (the
+  // first then stops at its next batch: exit 8, lock lost), or the first took it back under
+  // a new token (the second waited for it): never both running the step.
+  BOOST_TEST((a.exit_code == 8 || a.exit_code == 0));
+  if (a.exit_code == 8) BOOST_TEST(a.err.find("lock_lost") != std::string::npos);
   BOOST_TEST(b.exit_code == 0);
   check_no_raw_server_messages(a);
   check_no_raw_server_messages(b);

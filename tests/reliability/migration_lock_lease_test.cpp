@@ -60,7 +60,12 @@ BOOST_AUTO_TEST_CASE(terminated_lock_session_stops_the_first_runner_at_its_next_
   BOOST_REQUIRE(armed.load());
   const std::string lock_session = "cryptcol-migrator first-" + db.schema;
   BOOST_REQUIRE_EQUAL(terminate_sessions_named(lock_session), 1);
-  wait_sessions_gone(lock_session);
+  // Another holder takes the lock the moment it is free, and keeps it over the first
+  // runner's next heartbeat, so the first cannot take it back.
+  mig::LockOptions grab = first_options.lock;
+  grab.holder = "grab-" + db.schema;
+  grab.poll = 1ms;
+  auto other = mig::MigratorLock::acquire(db.connect, grab);
   {
     auto sql = db.open();
     written_before_kill = static_cast<std::uint64_t>(count_of(
@@ -68,11 +73,13 @@ BOOST_AUTO_TEST_CASE(terminated_lock_session_stops_the_first_runner_at_its_next_
                   " WHERE medical_history_encrypted IS NOT NULL"));
   }
 
-  // The second runner takes the free lock, closes the first's backfill run (an older
-  // fencing token) and runs the backfill while the first is still inside it.
+  // The second runner waits for the lock, then closes the first's backfill run (an older
+  // fencing token) and runs the backfill, the first possibly still inside it.
   auto second_options = slow_backfill_options(db, "second-" + db.schema, keys);
   mig::Runner second(db.connect, plan, second_options);
   auto second_run = up_async(second, names.back());
+  std::this_thread::sleep_for(1500ms);  // past the first runner's next heartbeat
+  other.reset();
 
   const auto first_error = first_run.get();
   const auto second_error = second_run.get();

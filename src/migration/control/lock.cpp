@@ -230,6 +230,11 @@ void MigratorLock::heartbeat_loop() {
   auto period = options_.heartbeat.count() > 0
                     ? options_.heartbeat
                     : std::max(options_.lease / 3, std::chrono::milliseconds(10));
+  // PostgreSQL: checking is one cheap query, and a lost lock is noticed at the next batch
+  // after the check, so check at least every second.
+  if (options_.heartbeat.count() == 0 && kind_ == backend::postgresql) {
+    period = std::min(period, std::chrono::milliseconds(1000));
+  }
   // A session idle past the server's idle_session_timeout is ended by the server: beat
   // faster than that, so the operator's limit stays in force for every other session.
   if (idle_limit_.count() > 0) {

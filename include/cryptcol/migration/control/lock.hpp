@@ -43,7 +43,7 @@ struct LockOptions {
   std::chrono::milliseconds wait{30000};      // then errc::lock_timeout
   std::chrono::milliseconds poll{100};        // first retry delay (doubles, jittered, <= 1 s)
   std::chrono::milliseconds lease{15000};     // SQLite: expiry unless renewed
-  std::chrono::milliseconds heartbeat{0};     // renewal / check period; 0 = lease / 3
+  std::chrono::milliseconds heartbeat{0};     // renewal / check period; 0 = lease / 3 (PG: <= 1 s)
   std::string holder;                          // default "<host>:<pid>:<random>"
 };
 
