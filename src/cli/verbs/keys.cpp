@@ -51,19 +51,15 @@ std::vector<Row> rows_of(const ParsedArgs& args) {
 exit_code run(const ParsedArgs& args, Context& ctx) {
   const auto rows = rows_of(args);
   if (args.flag("json")) {
-    std::string out = "{\"keys\":[";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      JsonObject o;
-      o.add("version", rows[i].version).add("state", rows[i].state).add("custody", rows[i].custody);
-      if (rows[i].kek.empty()) {
-        o.add_null("kek_label");
-      } else {
-        o.add("kek_label", rows[i].kek);
-      }
-      o.add("fingerprint", rows[i].fingerprint);
-      out += (i ? "," : "") + o.str();
+    Json keys = Json::array();
+    for (const auto& r : rows) {
+      keys.push_back(Json{{"version", r.version},
+                           {"state", r.state},
+                           {"custody", r.custody},
+                           {"kek_label", r.kek.empty() ? Json(nullptr) : Json(r.kek)},
+                           {"fingerprint", r.fingerprint}});
     }
-    ctx.out << out << "]}\n";
+    ctx.out << json_line(Json{{"keys", keys}}) << "\n";
     return exit_code::ok;
   }
   ctx.out << "VERSION       STATE          FINGERPRINT  CUSTODY              KEK\n";
