@@ -55,6 +55,7 @@ enum class errc {
   irreversible_step,
   bad_index_bits,           // blind-index length outside 1..256 bits
   unknown_index,            // no blind index of that name is declared
+  lock_lost = 73,           // the migrator lock was lost while a step ran (fenced out)
   // Key providers: key commands and PKCS#11 tokens (class key, like 20..39).
   key_command_timeout = 80,  // a key command did not finish within its timeout
   key_command_failed,        // a key command could not start or exited non-zero

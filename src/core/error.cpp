@@ -46,6 +46,7 @@ const char* to_string(errc code) noexcept {
     case errc::irreversible_step: return "irreversible_step";
     case errc::bad_index_bits: return "bad_index_bits";
     case errc::unknown_index: return "unknown_index";
+    case errc::lock_lost: return "lock_lost";
     case errc::key_command_timeout: return "key_command_timeout";
     case errc::key_command_failed: return "key_command_failed";
     case errc::key_command_output: return "key_command_output";

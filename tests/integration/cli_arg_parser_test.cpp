@@ -115,6 +115,10 @@ BOOST_AUTO_TEST_CASE(every_error_class_has_its_own_exit_code) {
   BOOST_TEST(static_cast<int>(exit_code_for(errc::verification_required)) == 6);
   BOOST_TEST(static_cast<int>(exit_code_for(errc::invalid_argument)) == 2);
   BOOST_TEST(static_cast<int>(exit_code_for(errc::wrong_phase)) == 8);
+  // A lost migrator lock is a failed step (migration range 60..79, not the key providers').
+  BOOST_TEST(static_cast<int>(errc::lock_lost) == 73);
+  BOOST_TEST(static_cast<int>(exit_code_for(errc::lock_lost)) == 8);
+  BOOST_TEST(std::string(cryptcol::to_string(errc::lock_lost)) == "lock_lost");
   BOOST_TEST(static_cast<int>(exit_code_for(errc::random_source_failure)) == 1);
   // Blind indexes: a missing index key is a key error, a bad declaration a usage error.
   BOOST_TEST(static_cast<int>(exit_code_for(errc::no_index_key)) == 3);

@@ -2,6 +2,7 @@
 # Starts or stops a throwaway PostgreSQL cluster on 127.0.0.1 for the test suites.
 #   postgres_fixture.sh start DIR   -> cluster in DIR/cluster, connection string in DIR/pg.conn
 #   postgres_fixture.sh stop DIR
+#   postgres_fixture.sh restart DIR  -> pg_ctl restart -m fast (every connection is ended)
 # initdb refuses to run as root, so as root the cluster belongs to the 'postgres' user.
 set -euo pipefail
 
@@ -63,5 +64,10 @@ CONF
   stop)
     stop_cluster
     ;;
-  *) echo "usage: postgres_fixture.sh start|stop DIR" >&2; exit 2 ;;
+  restart)
+    cluster=$(cat "$dir/cluster.path")
+    as_owner "$pg_bin/pg_ctl" -D "$cluster" -l "$cluster/server.log" -m fast -w -t 60 restart >/dev/null \
+      || { tail -20 "$cluster/server.log" >&2; exit 1; }
+    ;;
+  *) echo "usage: postgres_fixture.sh start|stop|restart DIR" >&2; exit 2 ;;
 esac

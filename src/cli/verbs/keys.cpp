@@ -52,18 +52,14 @@ exit_code run(const ParsedArgs& args, Context& ctx) {
   const auto rows = rows_of(args);
   if (args.flag("json")) {
     Json keys = Json::array();
-    for (const auto& row : rows) {
-      Json o;
-      o["version"] = row.version;
-      o["state"] = row.state;
-      o["custody"] = row.custody;
-      o["kek_label"] = row.kek.empty() ? Json(nullptr) : Json(row.kek);
-      o["fingerprint"] = row.fingerprint;
-      keys.push_back(std::move(o));
+    for (const auto& r : rows) {
+      keys.push_back(Json{{"version", r.version},
+                           {"state", r.state},
+                           {"custody", r.custody},
+                           {"kek_label", r.kek.empty() ? Json(nullptr) : Json(r.kek)},
+                           {"fingerprint", r.fingerprint}});
     }
-    Json out;
-    out["keys"] = std::move(keys);
-    ctx.out << json_line(out) << "\n";
+    ctx.out << json_line(Json{{"keys", keys}}) << "\n";
     return exit_code::ok;
   }
   ctx.out << "VERSION       STATE          FINGERPRINT  CUSTODY              KEK\n";

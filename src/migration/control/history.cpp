@@ -8,12 +8,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <limits>
 #include <random>
 
 #include <soci/soci.h>
 
 #include "core/random_bytes.hpp"
 #include "cryptcol/error.hpp"
+#include "migration/control/lock_fence.hpp"
 #include "migration/sql/dialect.hpp"
 
 namespace cryptcol::migration {
@@ -39,7 +41,8 @@ std::string create_history_sql(backend kind) {
          " executor VARCHAR(200) NOT NULL,"
          " host VARCHAR(255) NOT NULL,"
          " pid BIGINT NOT NULL,"
-         " error_class VARCHAR(64))";
+         " error_class VARCHAR(64),"
+         " fence BIGINT)";
 }
 
 }  // namespace
@@ -91,8 +94,14 @@ bool history_table_exists(soci::session& session) {
 void ensure_history_table(soci::session& session) {
   const backend kind = backend_of(session);
   // Checked first: IF NOT EXISTS alone makes PostgreSQL print a NOTICE on every run.
-  if (detail::table_exists(session, kind, history_table)) return;
   try {
+    if (detail::table_exists(session, kind, history_table)) {
+      // Tables made before runs were fenced: the token column is added once.
+      if (!detail::column_exists(session, kind, history_table, "fence")) {
+        session << "ALTER TABLE cryptcol_migrations ADD COLUMN fence BIGINT";
+      }
+      return;
+    }
     session << create_history_sql(kind);
     session << "CREATE INDEX IF NOT EXISTS cryptcol_migrations_name_idx "
                "ON cryptcol_migrations (name)";
@@ -103,7 +112,7 @@ void ensure_history_table(soci::session& session) {
 
 HistoryEntry begin_history_run(soci::session& session, const std::string& name,
                                run_direction direction, const std::string& checksum,
-                               const std::string& executor) {
+                               const std::string& executor, const HistoryFence* fence) {
   HistoryEntry entry;
   entry.run_id = cryptcol::detail::random_hex(16);
   entry.name = name;
@@ -117,13 +126,15 @@ HistoryEntry begin_history_run(soci::session& session, const std::string& name,
   const std::string dir = to_string(direction);
   const std::string status = to_string(entry.status);
   long long pid = entry.pid;
+  long long token = fence ? fence->token : 0;
+  soci::indicator token_ind = fence ? soci::i_ok : soci::i_null;
   try {
     session << "INSERT INTO cryptcol_migrations (run_id, name, direction, checksum, status, "
-               "started_at, executor, host, pid) VALUES (:run_id, :name, :direction, :checksum, "
-               ":status, :started_at, :executor, :host, :pid)",
+               "started_at, executor, host, pid, fence) VALUES (:run_id, :name, :direction, "
+               ":checksum, :status, :started_at, :executor, :host, :pid, :fence)",
         soci::use(entry.run_id), soci::use(entry.name), soci::use(dir), soci::use(entry.checksum),
         soci::use(status), soci::use(entry.started_at), soci::use(entry.executor),
-        soci::use(entry.host), soci::use(pid);
+        soci::use(entry.host), soci::use(pid), soci::use(token, token_ind);
     long long id = 0;
     session << "SELECT id FROM cryptcol_migrations WHERE run_id = :run_id", soci::use(entry.run_id),
         soci::into(id);
@@ -136,7 +147,8 @@ HistoryEntry begin_history_run(soci::session& session, const std::string& name,
 
 void finish_history_run(soci::session& session, HistoryEntry& entry, run_status status,
                         std::chrono::milliseconds duration, std::uint64_t rows_affected,
-                        const std::string& error_class) {
+                        const std::string& error_class, const HistoryFence* fence) {
+  const HistoryEntry before = entry;
   entry.status = status;
   entry.finished_at = utc_timestamp();
   entry.duration_ms = duration.count();
@@ -146,24 +158,47 @@ void finish_history_run(soci::session& session, HistoryEntry& entry, run_status 
   long long duration_ms = entry.duration_ms;
   long long rows = static_cast<long long>(rows_affected);
   soci::indicator error_ind = error_class.empty() ? soci::i_null : soci::i_ok;
+  // A failure may always be recorded; success only by the holder of the current token.
+  const bool fenced = fence != nullptr && status != run_status::failed;
+  long long token = fenced ? fence->token : 0;
+  const std::string lock_name = fenced ? fence->lock_name : std::string();
+  long long updated = 0;
   try {
-    session << "UPDATE cryptcol_migrations SET status = :status, finished_at = :finished_at, "
-               "duration_ms = :duration_ms, rows_affected = :rows_affected, "
-               "error_class = :error_class WHERE run_id = :run_id",
-        soci::use(status_text), soci::use(*entry.finished_at), soci::use(duration_ms),
-        soci::use(rows), soci::use(error_class, error_ind), soci::use(entry.run_id);
+    const std::string sql =
+        "UPDATE cryptcol_migrations SET status = :status, finished_at = :finished_at, "
+        "duration_ms = :duration_ms, rows_affected = :rows_affected, "
+        "error_class = :error_class WHERE run_id = :run_id" +
+        (fenced ? std::string(" AND ") + detail::fence_condition : std::string());
+    soci::statement st =
+        fenced ? (session.prepare << sql, soci::use(status_text), soci::use(*entry.finished_at),
+                  soci::use(duration_ms), soci::use(rows), soci::use(error_class, error_ind),
+                  soci::use(entry.run_id), soci::use(lock_name), soci::use(token))
+               : (session.prepare << sql, soci::use(status_text), soci::use(*entry.finished_at),
+                  soci::use(duration_ms), soci::use(rows), soci::use(error_class, error_ind),
+                  soci::use(entry.run_id));
+    st.execute(true);
+    updated = st.get_affected_rows();
   } catch (...) {
     throw current_safe_error("recording the end of " + entry.name + " failed");
   }
+  if (fenced && updated == 0) {
+    entry = before;
+    throw error(errc::lock_lost, "not recording " + entry.name + " as " + status_text +
+                                     ": the migrator lock was lost (fencing token " +
+                                     std::to_string(fence->token) + " is stale)");
+  }
 }
 
-std::size_t close_interrupted_runs(soci::session& session) {
+std::size_t close_interrupted_runs(soci::session& session, std::int64_t fence) {
   const std::string now = utc_timestamp();
+  // Without a token every running row is closed.
+  long long token = fence > 0 ? fence : std::numeric_limits<long long>::max();
   try {
     soci::statement st = (session.prepare << "UPDATE cryptcol_migrations SET status = 'failed', "
                                              "finished_at = :now, error_class = 'interrupted' "
-                                             "WHERE status = 'running'",
-                          soci::use(now));
+                                             "WHERE status = 'running' AND "
+                                             "(fence IS NULL OR fence < :token)",
+                          soci::use(now), soci::use(token));
     st.execute(true);
     const long long n = st.get_affected_rows();
     return n > 0 ? static_cast<std::size_t>(n) : 0;

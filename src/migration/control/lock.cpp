@@ -7,6 +7,7 @@
 #include "core/random_bytes.hpp"
 #include "cryptcol/error.hpp"
 #include "cryptcol/migration/control/history.hpp"
+#include "migration/control/lock_fence.hpp"
 #include "migration/sql/dialect.hpp"
 #include "migration/support/backoff.hpp"
 
@@ -54,6 +55,8 @@ void ensure_lock_table(soci::session& session) {
 struct LeaseAttempt {
   bool acquired = false;
   bool took_over = false;
+  std::int64_t fence = 0;
+  long long expires_at_ms = 0;
   std::string other_holder;
 };
 
@@ -91,6 +94,10 @@ LeaseAttempt try_lease(soci::session& session, const std::string& name, const st
     } else {
       attempt.other_holder = holder;
     }
+    if (attempt.acquired) {
+      attempt.fence = detail::next_fence(session, name);
+      attempt.expires_at_ms = until;
+    }
     detail::commit(session);
   } catch (const std::exception& e) {
     detail::rollback_quietly(session);
@@ -98,6 +105,35 @@ LeaseAttempt try_lease(soci::session& session, const std::string& name, const st
     throw;
   }
   return attempt;
+}
+
+// Names the lock session in pg_stat_activity, so an operator can see who holds the lock.
+void name_lock_session(soci::session& sql, const std::string& holder) {
+  const std::string app = "cryptcol-migrator " + holder;
+  std::string ignored;
+  sql << "SELECT set_config('application_name', :app, false)", soci::use(app),
+      soci::into(ignored);
+}
+
+bool try_advisory_lock(soci::session& sql, long long key) {
+  int got = 0;
+  sql << "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END", soci::use(key),
+      soci::into(got);
+  return got == 1;
+}
+
+// The server's idle_session_timeout for this session (PostgreSQL 14+), 0 when unset.
+std::chrono::milliseconds idle_session_limit(soci::session& sql) {
+  long long ms = 0;
+  soci::indicator ind = soci::i_null;
+  try {
+    sql << "SELECT CAST(setting AS BIGINT) FROM pg_catalog.pg_settings "
+           "WHERE name = 'idle_session_timeout'",
+        soci::into(ms, ind);
+  } catch (const soci::soci_error&) {
+    return std::chrono::milliseconds(0);
+  }
+  return std::chrono::milliseconds(sql.got_data() && ind == soci::i_ok && ms > 0 ? ms : 0);
 }
 
 }  // namespace
@@ -112,8 +148,9 @@ long long advisory_lock_key(const std::string& name) {
 }
 
 MigratorLock::MigratorLock(std::unique_ptr<soci::session> session, backend kind,
-                           LockOptions options, std::string holder)
+                           LockOptions options, std::string holder, SessionFactory connect)
     : session_(std::move(session)),
+      connect_(std::move(connect)),
       kind_(kind),
       options_(std::move(options)),
       holder_(std::move(holder)),
@@ -129,22 +166,15 @@ std::unique_ptr<MigratorLock> MigratorLock::acquire(const SessionFactory& connec
   auto session = connect();
   const backend kind = backend_of(*session);
   std::unique_ptr<MigratorLock> lock(
-      new MigratorLock(std::move(session), kind, options, std::move(holder)));
+      new MigratorLock(std::move(session), kind, options, std::move(holder), connect));
   soci::session& sql = *lock->session_;
   RetryClock retry(options);
 
   with_safe_errors("taking the migrator lock failed", [&] {
     if (kind == backend::postgresql) {
-      // Shown in pg_stat_activity, so an operator can see who holds the lock.
-      const std::string app = "cryptcol-migrator " + lock->holder_;
-      std::string ignored;
-      sql << "SELECT set_config('application_name', :app, false)", soci::use(app),
-          soci::into(ignored);
+      name_lock_session(sql, lock->holder_);
       while (true) {
-        int got = 0;
-        sql << "SELECT CASE WHEN pg_try_advisory_lock(:key) THEN 1 ELSE 0 END",
-            soci::use(lock->advisory_key_), soci::into(got);
-        if (got == 1) break;
+        if (try_advisory_lock(sql, lock->advisory_key_)) break;
         if (!retry.wait_again()) {
           std::string other;
           soci::indicator ind = soci::i_null;
@@ -159,13 +189,20 @@ std::unique_ptr<MigratorLock> MigratorLock::acquire(const SessionFactory& connec
                           (ind == soci::i_ok && !other.empty() ? other : "another session"));
         }
       }
+      // Created and incremented under the advisory lock: one acquirer at a time.
+      detail::ensure_fence_table(sql, kind);
+      lock->fence_ = detail::next_fence(sql, options.name);
+      lock->idle_limit_ = idle_session_limit(sql);
     } else {
       detail::prepare_session(sql, kind);
       ensure_lock_table(sql);
+      detail::ensure_fence_table(sql, kind);
       while (true) {
         LeaseAttempt attempt = try_lease(sql, options.name, lock->holder_, options.lease);
         if (attempt.acquired) {
           lock->took_over_ = attempt.took_over;
+          lock->fence_ = attempt.fence;
+          lock->lease_expires_ms_ = attempt.expires_at_ms;
           break;
         }
         if (!retry.wait_again()) {
@@ -179,7 +216,7 @@ std::unique_ptr<MigratorLock> MigratorLock::acquire(const SessionFactory& connec
     }
   });
   lock->held_ = true;
-  if (kind == backend::sqlite) lock->start_heartbeat();
+  lock->start_heartbeat();
   return lock;
 }
 
@@ -190,12 +227,50 @@ void MigratorLock::start_heartbeat() {
 }
 
 void MigratorLock::heartbeat_loop() {
-  const auto period = options_.heartbeat.count() > 0
-                          ? options_.heartbeat
-                          : std::max(options_.lease / 3, std::chrono::milliseconds(10));
+  auto period = options_.heartbeat.count() > 0
+                    ? options_.heartbeat
+                    : std::max(options_.lease / 3, std::chrono::milliseconds(10));
+  // PostgreSQL: checking is one cheap query, and a lost lock is noticed at the next batch
+  // after the check, so check at least every second.
+  if (options_.heartbeat.count() == 0 && kind_ == backend::postgresql) {
+    period = std::min(period, std::chrono::milliseconds(1000));
+  }
+  // A session idle past the server's idle_session_timeout is ended by the server: beat
+  // faster than that, so the operator's limit stays in force for every other session.
+  if (idle_limit_.count() > 0) {
+    period = std::max(std::min(period, idle_limit_ / 3), std::chrono::milliseconds(10));
+  }
+  detail::Backoff retry(std::chrono::milliseconds(100), std::chrono::seconds(1));
+  clock::time_point suspect_since{};
   std::unique_lock<std::mutex> guard(mutex_);
   while (!stopping_) {
-    if (stop_cv_.wait_for(guard, period, [this] { return stopping_; })) break;
+    const auto wait = suspect_ ? std::min(period, retry.next()) : period;
+    if (stop_cv_.wait_for(guard, wait, [this] { return stopping_; })) break;
+    if (kind_ == backend::postgresql) {
+      bool held = beat_postgres() || reclaim_postgres();
+      if (held) {
+        if (suspect_) {
+          {
+            std::lock_guard<std::mutex> state(state_mutex_);
+            suspect_ = false;
+          }
+          state_cv_.notify_all();
+        }
+        suspect_since = clock::time_point{};
+        continue;
+      }
+      if (suspect_since == clock::time_point{}) {
+        suspect_ = true;
+        suspect_since = clock::now();
+        retry.reset();
+      }
+      if (lost_) return;
+      if (clock::now() - suspect_since > options_.lease) {
+        mark_lost();  // the server stayed out of reach for a whole lease
+        return;
+      }
+      continue;
+    }
     try {
       const long long until = epoch_ms() + options_.lease.count();
       const std::string stamp = utc_timestamp();
@@ -205,45 +280,115 @@ void MigratorLock::heartbeat_loop() {
            soci::use(stamp), soci::use(until), soci::use(options_.name), soci::use(holder_));
       st.execute(true);
       if (st.get_affected_rows() == 0) {
-        lost_ = true;  // taken over: this holder's lease had expired
+        mark_lost();  // taken over: this holder's lease had expired
         return;
       }
+      lease_expires_ms_ = until;
     } catch (...) {
       // Busy file: the next beat tries again; check_held() sees an expired lease.
     }
   }
 }
 
-void MigratorLock::check_held() {
-  if (!held_) throw error(errc::lock_timeout, "migrator lock released");
-  if (lost_) throw error(errc::lock_timeout, "migrator lock lost: the lease was taken over");
-  std::lock_guard<std::mutex> guard(mutex_);
+bool MigratorLock::beat_postgres() {
   try {
+    long long held = 0;
+    *session_ << "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' "
+                 "AND granted AND pid = pg_backend_pid() AND objsubid = 1 "
+                 "AND ((classid::bigint << 32) | objid::bigint) = :key",
+        soci::use(advisory_key_), soci::into(held);
+    return held > 0;
+  } catch (...) {
+    return false;
+  }
+}
+
+// On a fresh session: the advisory lock again, and the fencing token moved on from ours
+// only if it is still ours. Anything else means another runner acquired the lock meanwhile.
+bool MigratorLock::reclaim_postgres() {
+  std::unique_ptr<soci::session> fresh;
+  try {
+    fresh = connect_();
+    name_lock_session(*fresh, holder_);
+  } catch (...) {
+    return false;  // the server is out of reach: try again on the next beat
+  }
+  try {
+    if (!try_advisory_lock(*fresh, advisory_key_)) {
+      mark_lost();
+      return false;
+    }
+    const std::int64_t next = detail::reclaim_fence(*fresh, options_.name, fence_);
+    if (next == 0) {
+      int ignored = 0;
+      *fresh << "SELECT CASE WHEN pg_advisory_unlock(:key) THEN 1 ELSE 0 END",
+          soci::use(advisory_key_), soci::into(ignored);
+      mark_lost();
+      return false;
+    }
+    fence_ = next;
+    session_ = std::move(fresh);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void MigratorLock::mark_lost() {
+  {
+    std::lock_guard<std::mutex> state(state_mutex_);
+    lost_ = true;
+  }
+  state_cv_.notify_all();
+}
+
+bool MigratorLock::confirm_held() {
+  if (!held_ || lost_) return false;
+  // SQLite: past its expiry the lease may be taken over at any moment; unrenewed, it is gone.
+  if (kind_ == backend::sqlite && epoch_ms() > lease_expires_ms_) {
+    mark_lost();
+    return false;
+  }
+  if (!suspect_) return true;
+  std::unique_lock<std::mutex> state(state_mutex_);
+  state_cv_.wait_for(state, options_.lease + std::chrono::seconds(1),
+                     [this] { return !suspect_ || lost_; });
+  return !lost_ && !suspect_;
+}
+
+void MigratorLock::check_held() {
+  if (!held_) throw error(errc::lock_lost, "migrator lock released");
+  // PostgreSQL: a failed check may be a dropped lock session that the heartbeat takes
+  // back; the second round waits for its verdict.
+  for (int round = 0; round < 2; ++round) {
+    if (!confirm_held()) {
+      throw error(errc::lock_lost, "migrator lock lost: another runner acquired it");
+    }
+    std::lock_guard<std::mutex> guard(mutex_);
     if (kind_ == backend::postgresql) {
-      long long held = 0;
-      *session_ << "SELECT count(*) FROM pg_catalog.pg_locks WHERE locktype = 'advisory' "
-                   "AND granted AND pid = pg_backend_pid() AND objsubid = 1 "
-                   "AND ((classid::bigint << 32) | objid::bigint) = :key",
-          soci::use(advisory_key_), soci::into(held);
-      if (held == 0) throw error(errc::lock_timeout, "migrator lock no longer held");
-    } else {
+      if (beat_postgres()) return;
+      suspect_ = true;
+      continue;
+    }
+    try {
       std::string holder;
       long long expires = 0;
       soci::indicator ind = soci::i_null;
       *session_ << "SELECT holder, expires_at_ms FROM cryptcol_lock WHERE name = :name",
           soci::use(options_.name), soci::into(holder, ind), soci::into(expires);
-      if (!session_->got_data() || ind != soci::i_ok || holder != holder_ ||
-          expires < epoch_ms()) {
-        lost_ = true;
-        throw error(errc::lock_timeout, "migrator lock lost: the lease expired or was taken over");
+      if (session_->got_data() && ind == soci::i_ok && holder == holder_ &&
+          expires >= epoch_ms()) {
+        return;
       }
+    } catch (...) {
+      mark_lost();
+      const cryptcol::error e = current_safe_error("migrator lock connection failed");
+      throw error(errc::lock_lost, e.detail());
     }
-  } catch (const cryptcol::error&) {
-    throw;
-  } catch (...) {
-    lost_ = true;
-    throw current_safe_error("migrator lock connection failed");
+    mark_lost();
+    throw error(errc::lock_lost, "migrator lock lost: the lease expired or was taken over");
   }
+  throw error(errc::lock_lost, "migrator lock lost: its session is gone");
 }
 
 void MigratorLock::release() noexcept {
@@ -256,7 +401,9 @@ void MigratorLock::release() noexcept {
   if (!held_ || !session_) return;
   held_ = false;
   try {
-    if (kind_ == backend::postgresql) {
+    if (lost_) {
+      // Not ours any more: a new holder's lease or lock must stay.
+    } else if (kind_ == backend::postgresql) {
       int released = 0;
       *session_ << "SELECT CASE WHEN pg_advisory_unlock(:key) THEN 1 ELSE 0 END",
           soci::use(advisory_key_), soci::into(released);

@@ -108,6 +108,23 @@ struct Runner::Session {
   std::string executor;
   std::vector<HistoryEntry> history;
   RunReport* report = nullptr;
+  std::optional<HistoryFence> fence;  // the lock's token, when a lock is held
+  soci::session* audit_session = nullptr;  // the one table_audit writes through
+
+  const HistoryFence* current_fence() {
+    if (!lock) return nullptr;
+    fence = HistoryFence{lock->name(), lock->fence()};  // moves on if the lock was taken back
+    return &*fence;
+  }
+  // The session history and audit rows go to: the step context's, reconnected if it broke.
+  soci::session& control() {
+    soci::session& live = ctx->ensure_connected();
+    if (table_audit && audit_session != &live) {
+      table_audit = std::make_unique<TableAuditSink>(live);
+      audit_session = &live;
+    }
+    return live;
+  }
 };
 
 Runner::Runner(SessionFactory connect, Plan plan, RunnerOptions options)
@@ -139,12 +156,15 @@ RunReport Runner::run(run_direction direction, const std::string& target, std::s
     if (!report.dry_run) {
       s.lock = MigratorLock::acquire(connect_, options_.lock);
       ensure_history_table(*s.sql);
-      const std::size_t interrupted = close_interrupted_runs(*s.sql);
+      const std::size_t interrupted = close_interrupted_runs(*s.sql, s.lock->fence());
       if (interrupted > 0 && options_.report) {
         *options_.report << "note: " << interrupted
                          << " run(s) left 'running' by a dead runner marked failed (interrupted)\n";
       }
-      if (options_.audit_table) s.table_audit = std::make_unique<TableAuditSink>(*s.sql);
+      if (options_.audit_table) {
+        s.table_audit = std::make_unique<TableAuditSink>(*s.sql);
+        s.audit_session = s.sql.get();
+      }
     }
     s.history = load_history(*s.sql);
   });
@@ -152,6 +172,11 @@ RunReport Runner::run(run_direction direction, const std::string& target, std::s
   StepOptions step_options = options_.step;
   s.executor = step_options.executor.empty() ? default_executor() : step_options.executor;
   step_options.executor = s.executor;
+  if (s.lock) {
+    // Workers ask before every batch, so a lost lock stops the step at its next batch.
+    MigratorLock* lock = s.lock.get();
+    step_options.batch.lease_held = [lock] { return lock->confirm_held(); };
+  }
   s.ctx = std::make_unique<StepContext>(*s.sql, connect_, step_options, options_.audit.get());
   if (report.dry_run && options_.report) *options_.report << "DRY RUN: nothing will be written\n";
 
@@ -214,7 +239,12 @@ StepRun Runner::run_step(Session& s, Step& step, run_direction direction) {
   run.direction = direction;
 
   HistoryEntry entry;
-  if (!dry) entry = begin_history_run(*s.sql, step.name(), direction, checksum, s.executor);
+  if (!dry) {
+    entry = with_safe_errors("recording the start of " + step.name() + " failed", [&] {
+      return begin_history_run(s.control(), step.name(), direction, checksum, s.executor,
+                               s.current_fence());
+    });
+  }
 
   AuditRecord audit;
   audit.executor = s.executor;
@@ -244,14 +274,13 @@ StepRun Runner::run_step(Session& s, Step& step, run_direction direction) {
     audit.verification_status = run.verification_status.empty() ? "not_run" : run.verification_status;
     if (!dry) {
       try {
-        finish_history_run(*s.sql, entry, status, run.duration, rows, error_class);
-      } catch (...) {
+        finish_history_run(s.control(), entry, status, run.duration, rows, error_class,
+                           s.current_fence());
+      } catch (const cryptcol::error& e) {
+        if (e.code() == errc::lock_lost) throw;
         // The step may have broken the connection: record the end on a fresh one.
-        s.sql = connect_();
-        detail::prepare_session(*s.sql, s.kind);
-        finish_history_run(*s.sql, entry, status, run.duration, rows, error_class);
-        s.ctx = std::make_unique<StepContext>(*s.sql, connect_, ctx.options(), ctx.audit());
-        if (s.table_audit) s.table_audit = std::make_unique<TableAuditSink>(*s.sql);
+        finish_history_run(s.control(), entry, status, run.duration, rows, error_class,
+                           s.current_fence());
       }
       if (s.table_audit) s.table_audit->write(audit);
     }
@@ -264,6 +293,8 @@ StepRun Runner::run_step(Session& s, Step& step, run_direction direction) {
     StepResult result = direction == run_direction::up ? step.up(ctx) : step.down(ctx);
     run.rows = result.rows_affected;
     run.verification_status = result.verification_status;
+    // Proven before the step is recorded: a runner that lost the lock records no success.
+    if (s.lock) s.lock->check_held();
   } catch (...) {
     failure = current_safe_error("step " + step.name());
   }
@@ -284,8 +315,22 @@ StepRun Runner::run_step(Session& s, Step& step, run_direction direction) {
                     : (direction == run_direction::up ? step_outcome::applied
                                                       : step_outcome::rolled_back);
   // A failure to record a step that did run is reported as such, never as a failed step.
-  finish(direction == run_direction::up ? run_status::applied : run_status::rolled_back, run.rows,
-         {});
+  try {
+    finish(direction == run_direction::up ? run_status::applied : run_status::rolled_back,
+           run.rows, {});
+  } catch (const cryptcol::error& e) {
+    if (e.code() != errc::lock_lost) throw;
+    // Fenced out: the lock changed hands after the last check. Say so, as a failure.
+    run.outcome = step_outcome::failed;
+    run.error_class = to_string(e.code());
+    try {
+      finish(run_status::failed, run.rows, run.error_class);
+    } catch (...) {
+    }
+    s.report->steps.push_back(run);
+    throw cryptcol::error(e.code(), "step " + step.name() + " (" + to_string(direction) +
+                                        ") failed: " + detail_of(e));
+  }
   return run;
 }
 

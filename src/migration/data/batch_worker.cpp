@@ -89,6 +89,13 @@ void BatchWorker::account(const BatchOutcome& outcome) {
   if (run_.options.on_progress && outcome.selected > 0) run_.options.on_progress(run_.progress);
 }
 
+void BatchWorker::require_lease() const {
+  if (run_.options.lease_held && !run_.options.lease_held()) {
+    throw error(errc::lock_lost, run_.transform.verb + " of " + run_.column.qualified_name() +
+                                     ": stopped, the migrator lock was lost");
+  }
+}
+
 std::unique_ptr<soci::session> BatchWorker::open_connection() {
   auto session = run_.connect();
   prepare_session(*session, run_.kind);

@@ -100,6 +100,8 @@ class BatchWorker {
   std::optional<std::string> transform_row(long long id, const std::string& value,
                                            BatchOutcome& outcome);
   void account(const BatchOutcome& outcome);
+  // Throws errc::lock_lost when the run's lease_held says the migrator lock is gone.
+  void require_lease() const;
   std::unique_ptr<soci::session> open_connection();
   void retry_or_throw(unsigned attempt, const char* what);
   template <typename Work>

@@ -58,6 +58,7 @@ void BatchWorker::process_range_pipelined(const ClaimedRange& range) {
                            });
       }
       const bool allow_reread = rereads < max_conflict_rereads;
+      require_lease();
       BatchOutcome outcome = write_batch(*ready, range, allow_reread);
       attempt = 0;
       account(outcome);

@@ -35,6 +35,7 @@ void BatchWorker::process_range_sqlite(const ClaimedRange& range) {
   unsigned rereads = 0;
   while (!run_.stop) {
     const bool allow_reread = rereads < max_conflict_rereads;
+    require_lease();
     const auto begun = batch_clock::now();
     BatchOutcome outcome = with_retry("batch", [&] {
       return sqlite_batch(range, cursor, allow_reread);

@@ -96,6 +96,16 @@ void begin_write_transaction(soci::session& session, backend kind) {
 void commit(soci::session& session) { session << "COMMIT"; }
 
 void rollback_quietly(soci::session& session) noexcept {
+#if defined(CRYPTCOL_HAVE_SOCI_POSTGRESQL)
+  // A ROLLBACK outside a transaction makes the server send "WARNING: there is no
+  // transaction in progress": ask libpq first (no round trip), and skip it on a dead one.
+  // (static_cast: the SOCI library does not export the backend's type information.)
+  if (session.get_backend() != nullptr && session.get_backend_name() == "postgresql") {
+    auto* pg = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+    const PGTransactionStatusType status = PQtransactionStatus(pg->conn_);
+    if (status == PQTRANS_IDLE || status == PQTRANS_UNKNOWN) return;
+  }
+#endif
   try {
     session << "ROLLBACK";
   } catch (...) {

@@ -54,6 +54,7 @@ StepResult BackfillStep::up(StepContext& ctx) {
   }
 
   BatchRunResult run = backfill(ctx.connect(), col, detail::batch_options_for(ctx, {}));
+  ctx.ensure_connected();  // idle for the whole job: the server may have ended it
   ctx.describe(cas, run.rows_written, true);
   detail::note_batch_result(ctx, run);
   record_backfill(ctx.session(), col, run.key_version);

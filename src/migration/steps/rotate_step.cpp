@@ -57,6 +57,7 @@ StepResult RotateStep::up(StepContext& ctx) {
   BatchOptions options = detail::batch_options_for(ctx, {});
   if (!options.keys) options.keys = ring;
   BatchRunResult run = rotate(ctx.connect(), col, options);
+  ctx.ensure_connected();  // idle for the whole job: the server may have ended it
   ctx.describe("-- re-encrypted " + col.qualified_name() + " under " + target_version_,
                run.rows_written, true);
   detail::note_batch_result(ctx, run);

@@ -78,6 +78,34 @@ void StepContext::execute_ddl_transaction(
   run_with_lock_retry(statements, true, in_transaction);
 }
 
+soci::session& StepContext::ensure_connected() {
+  if (kind_ != backend::postgresql) return *session_;  // a file does not drop connections
+  try {
+    int one = 0;
+    *session_ << "SELECT 1", soci::into(one);
+    return *session_;
+  } catch (const soci::soci_error&) {
+    // Gone: reconnect below.
+  }
+  detail::Backoff backoff(std::chrono::milliseconds(200), std::chrono::milliseconds(3200));
+  const unsigned attempts = std::max(1u, options_.batch.max_attempts);
+  for (unsigned attempt = 1;; ++attempt) {
+    try {
+      auto fresh = connect_();
+      detail::prepare_session(*fresh, kind_);
+      replacement_ = std::move(fresh);
+      session_ = replacement_.get();
+      return *session_;
+    } catch (...) {
+      if (attempt >= attempts) {
+        throw current_safe_error("reconnecting the migration session failed after " +
+                                 std::to_string(attempt) + " attempts");
+      }
+    }
+    backoff.sleep();
+  }
+}
+
 std::uint64_t StepContext::count(const std::string& sql) {
   long long n = 0;
   try {

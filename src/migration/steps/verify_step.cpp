@@ -45,7 +45,7 @@ StepResult VerifyStep::up(StepContext& ctx) {
   VerifyOptions options = ctx.options().verify;
   if (!options.keys) options.keys = ctx.options().keys;
   options.record_result = true;  // this is the gate cut-over and contract check
-  VerifyReport report = verify(ctx.session(), col, options);
+  VerifyReport report = verify(ctx.ensure_connected(), col, options);
   result.rows_affected = report.checked;
   result.verification_status = report.passed() ? "passed" : "failed";
   std::ostringstream counts;

@@ -54,17 +54,28 @@ std::string step_checksum(const Step& step);
 bool history_table_exists(soci::session& session);
 void ensure_history_table(soci::session& session);  // idempotent
 
-// Appends a "running" row and returns it (run_id, id and started_at filled in).
+// The migrator lock's fencing token a run was started under (MigratorLock::fence()).
+struct HistoryFence {
+  std::string lock_name;
+  std::int64_t token = 0;
+};
+
+// Appends a "running" row and returns it (run_id, id and started_at filled in). With a
+// fence, the row records the token.
 HistoryEntry begin_history_run(soci::session& session, const std::string& name,
                                run_direction direction, const std::string& checksum,
-                               const std::string& executor);
+                               const std::string& executor, const HistoryFence* fence = nullptr);
 // Sets status, finished_at, duration, rows and error class of the row `entry.run_id`.
+// With a fence, applied and rolled_back are written only while the lock's stored token is
+// still `fence->token`; otherwise nothing is written and errc::lock_lost is thrown.
 void finish_history_run(soci::session& session, HistoryEntry& entry, run_status status,
                         std::chrono::milliseconds duration, std::uint64_t rows_affected,
-                        const std::string& error_class = {});
-// Rows left "running" by dead runners become failed with error_class "interrupted";
-// called only while holding the migrator lock. Returns how many.
-std::size_t close_interrupted_runs(soci::session& session);
+                        const std::string& error_class = {}, const HistoryFence* fence = nullptr);
+// Rows left "running" by runners that no longer hold the lock become failed with
+// error_class "interrupted"; called only while holding the migrator lock, whose token
+// `fence` is (0: every running row). A row started under the current token belongs to the
+// live holder and stays. Returns how many.
+std::size_t close_interrupted_runs(soci::session& session, std::int64_t fence = 0);
 
 // All rows in start order; empty when the table does not exist (a dry run never creates it).
 std::vector<HistoryEntry> load_history(soci::session& session);

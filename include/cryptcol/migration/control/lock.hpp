@@ -12,9 +12,18 @@
 // SQLite: a row in cryptcol_lock with the holder's id and a lease expiry. A background
 // thread renews the lease while the lock is held; a holder that dies stops renewing, and
 // once its lease has expired the next runner takes the lock over.
+//
+// The lock is a lease its holder keeps proving. A heartbeat thread checks it (PostgreSQL:
+// the advisory lock is still granted to the lock session, which the checks also keep from
+// idling past the server's idle_session_timeout; SQLite: the renewal still matches the
+// holder). A PostgreSQL lock session that dies (terminated, server restarted) is reopened
+// and the lock taken back only if nobody acquired it meanwhile; otherwise the lock is lost.
+// Every acquisition increments a fencing token (cryptcol_lock_fence); history writes that
+// record a step as done compare it, so a runner that lost the lock never records one.
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -34,7 +43,7 @@ struct LockOptions {
   std::chrono::milliseconds wait{30000};      // then errc::lock_timeout
   std::chrono::milliseconds poll{100};        // first retry delay (doubles, jittered, <= 1 s)
   std::chrono::milliseconds lease{15000};     // SQLite: expiry unless renewed
-  std::chrono::milliseconds heartbeat{0};     // SQLite renewal period; 0 = lease / 3
+  std::chrono::milliseconds heartbeat{0};     // renewal / check period; 0 = lease / 3 (PG: <= 1 s)
   std::string holder;                          // default "<host>:<pid>:<random>"
 };
 
@@ -57,13 +66,26 @@ class MigratorLock {
   void check_held();
   void release() noexcept;
 
+  // The fencing token of this holder (changes when a dropped lock session is taken back).
+  std::int64_t fence() const noexcept { return fence_; }
+  const std::string& name() const noexcept { return options_.name; }
+  // Cheap, for every batch: true while held. While the heartbeat is re-establishing a
+  // dropped lock session it waits, up to the lease, for the answer; false once lost.
+  bool confirm_held();
+  // True once the lock is known lost (never becomes false again).
+  bool lost() const noexcept { return lost_; }
+
  private:
   MigratorLock(std::unique_ptr<soci::session> session, backend kind, LockOptions options,
-               std::string holder);
+               std::string holder, SessionFactory connect);
   void start_heartbeat();
   void heartbeat_loop();
+  bool beat_postgres();  // false: the lock session is gone or no longer holds the lock
+  bool reclaim_postgres();
+  void mark_lost();
 
   std::unique_ptr<soci::session> session_;
+  SessionFactory connect_;
   backend kind_;
   LockOptions options_;
   std::string holder_;
@@ -71,8 +93,14 @@ class MigratorLock {
   bool took_over_ = false;
   bool held_ = false;
   std::atomic<bool> lost_{false};
+  std::atomic<bool> suspect_{false};  // lock session dropped, not yet taken back
+  std::atomic<std::int64_t> fence_{0};
+  std::atomic<long long> lease_expires_ms_{0};  // SQLite: this holder's lease, as renewed
+  std::chrono::milliseconds idle_limit_{0};  // the server's idle_session_timeout, if any
   std::mutex mutex_;  // guards session_ between the heartbeat and the owner
   std::condition_variable stop_cv_;
+  std::mutex state_mutex_;  // with state_cv_: wakes confirm_held() when suspicion ends
+  std::condition_variable state_cv_;
   bool stopping_ = false;
   std::thread heartbeat_;
 };

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ struct BatchOptions {
   // holder died (lease expired, or a dead process on this host) is taken over.
   std::chrono::milliseconds lease{30000};
   unsigned max_attempts = 8;     // per batch, across dropped connections and busy errors
+  // Asked before every batch; false stops the job with errc::lock_lost (the runner passes
+  // its migrator lock's MigratorLock::confirm_held). Called from worker threads.
+  std::function<bool()> lease_held;
   ProgressCallback on_progress;
   // Ring to encrypt with; defaults to the process-wide default ring.
   std::shared_ptr<const KeyRing> keys;

@@ -77,6 +77,12 @@ class StepContext {
               AuditSink* audit = nullptr);
 
   soci::session& session() const noexcept { return *session_; }
+  // PostgreSQL: probes the session and, when its connection is gone (the server restarted,
+  // ended it as idle, or an operator terminated it), opens a new one with bounded backoff.
+  // Steps call it after a long job left the session idle; the runner before each record.
+  soci::session& ensure_connected();
+  // True once ensure_connected() replaced the session it was given.
+  bool reconnected() const noexcept { return replacement_ != nullptr; }
   const SessionFactory& connect() const noexcept { return connect_; }
   backend kind() const noexcept { return kind_; }
   const StepOptions& options() const noexcept { return options_; }
@@ -130,6 +136,7 @@ class StepContext {
                            const std::function<void(soci::session&)>& in_transaction = {});
 
   soci::session* session_;
+  std::unique_ptr<soci::session> replacement_;  // owned once the first session broke
   SessionFactory connect_;
   StepOptions options_;
   AuditSink* audit_;
