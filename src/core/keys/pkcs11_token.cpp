@@ -42,6 +42,19 @@ std::string trim_trailing_space(std::string text) {
   return text;
 }
 
+// AES-GCM parameters for a wrapped key: its 12-byte nonce, the version-binding AAD, a
+// 16-byte tag. Both pointers must outlive the operation.
+CK_GCM_PARAMS gcm_params(std::uint8_t* nonce, std::string& aad) {
+  CK_GCM_PARAMS params{};
+  params.pIv = nonce;
+  params.ulIvLen = nonce_size;
+  params.ulIvBits = nonce_size * 8;
+  params.pAAD = reinterpret_cast<CK_BYTE*>(aad.data());
+  params.ulAADLen = static_cast<CK_ULONG>(aad.size());
+  params.ulTagBits = tag_size * 8;
+  return params;
+}
+
 }  // namespace
 
 Pkcs11Config::~Pkcs11Config() { secure_wipe(pin); }
@@ -186,13 +199,7 @@ std::string Pkcs11Token::wrap(std::string_view version, const KeyMaterial& key,
   std::uint8_t out[wrapped_size];
   detail::fill_random(out, nonce_size);
   std::string aad = aad_for(version);
-  CK_GCM_PARAMS params{};
-  params.pIv = out;
-  params.ulIvLen = nonce_size;
-  params.ulIvBits = nonce_size * 8;
-  params.pAAD = reinterpret_cast<CK_BYTE*>(aad.data());
-  params.ulAADLen = static_cast<CK_ULONG>(aad.size());
-  params.ulTagBits = tag_size * 8;
+  CK_GCM_PARAMS params = gcm_params(out, aad);
   CK_MECHANISM mechanism{CKM_AES_GCM, &params, sizeof params};
   auto& api = impl_->api();
   CK_RV rv = api.C_EncryptInit(impl_->session, &mechanism, kek);
@@ -225,13 +232,7 @@ std::shared_ptr<const KeyMaterial> Pkcs11Token::unwrap(std::string_view version,
   const CK_OBJECT_HANDLE kek = impl_->kek(kek_label);
   auto* bytes = reinterpret_cast<std::uint8_t*>(raw.data());
   std::string aad = aad_for(version);
-  CK_GCM_PARAMS params{};
-  params.pIv = bytes;
-  params.ulIvLen = nonce_size;
-  params.ulIvBits = nonce_size * 8;
-  params.pAAD = reinterpret_cast<CK_BYTE*>(aad.data());
-  params.ulAADLen = static_cast<CK_ULONG>(aad.size());
-  params.ulTagBits = tag_size * 8;
+  CK_GCM_PARAMS params = gcm_params(bytes, aad);
   CK_MECHANISM mechanism{CKM_AES_GCM, &params, sizeof params};
   auto& api = impl_->api();
   CK_RV rv = api.C_DecryptInit(impl_->session, &mechanism, kek);
